@@ -1,0 +1,46 @@
+"""manage.py provision_users FILE.csv --passwords-out OUT.csv (api.md)."""
+
+import csv
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.services import PROVISION_COLUMNS, ProvisionError, users_provision
+
+
+class Command(BaseCommand):
+    help = "Create or update users from a CSV; initial passwords go to a 0600 file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--passwords-out", required=True)
+        parser.add_argument("--reset-passwords", action="store_true")
+
+    def handle(self, *args, file, passwords_out, reset_passwords, **options):
+        try:
+            with open(file, encoding="utf-8-sig", newline="") as fh:
+                reader = csv.DictReader(fh)
+                header = [h.strip() for h in (reader.fieldnames or [])]
+                missing = [c for c in PROVISION_COLUMNS if c not in header]
+                if missing:
+                    self.stderr.write(f"line 1: missing columns: {', '.join(missing)}")
+                    raise SystemExit(1)
+                reader.fieldnames = header
+                rows = [(reader.line_num, row) for row in reader]
+        except UnicodeDecodeError:
+            raise CommandError("the file is not UTF-8")
+        except FileNotFoundError:
+            raise CommandError(f"no such file: {file}")
+        try:
+            result = users_provision(rows=rows, reset_passwords=reset_passwords)
+        except ProvisionError as exc:
+            for line in exc.lines:
+                self.stderr.write(line)
+            raise SystemExit(1)
+        fd = os.open(passwords_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["username", "password"])
+            writer.writerows(result.passwords)
+        self.stdout.write(f"created {len(result.created)}, updated {result.updated}")

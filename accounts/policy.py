@@ -1,0 +1,120 @@
+"""The one place that answers "may this user do X to this organisation?" (design.md "Who may do what").
+
+Grants are guardian object permissions on organisations; a grant covers the subtree below its organisation,
+except `confirm_own` and `request_unlock` (that organisation only) and `unlock_children` (its direct children).
+"""
+
+from django.db.models import Q, QuerySet
+
+from lec.errors import Forbidden, NotFound
+from schools.models import Organisation
+
+from .models import OrganisationGroupObjectPermission, OrganisationUserObjectPermission
+from .roles import ACTIONS
+
+OWN_ONLY = frozenset({"confirm_own", "request_unlock"})
+CHILDREN_ONLY = frozenset({"unlock_children"})
+
+
+def _grants(user) -> dict[str, list[tuple[int, str]]]:
+    """{action: [(organisation id, path), ...]}, loaded once per user object (one query)."""
+    cached = getattr(user, "_lec_grants", None)
+    if cached is not None:
+        return cached
+    grants: dict[str, list[tuple[int, str]]] = {}
+    if user is not None and user.is_authenticated and user.is_active:
+        own = OrganisationUserObjectPermission.objects.filter(user_id=user.pk).values_list(
+            "permission__codename", "content_object_id", "content_object__path"
+        )
+        group = OrganisationGroupObjectPermission.objects.filter(group__user=user.pk).values_list(
+            "permission__codename", "content_object_id", "content_object__path"
+        )
+        for codename, org_id, path in own.union(group, all=True):
+            if codename in ACTIONS:
+                grants.setdefault(codename, []).append((org_id, path))
+    user._lec_grants = grants
+    return grants
+
+
+def forget(user) -> None:
+    """Drop the cached grants (after they changed)."""
+    if hasattr(user, "_lec_grants"):
+        del user._lec_grants
+
+
+def is_superuser(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def can(user, action: str, organisation: Organisation) -> bool:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if organisation is None or user is None or not user.is_authenticated:
+        return False
+    if is_superuser(user):
+        return True
+    held = _grants(user).get(action, ())
+    if action in OWN_ONLY:
+        return any(org_id == organisation.id for org_id, _ in held)
+    if action in CHILDREN_ONLY:
+        return any(org_id == organisation.parent_id for org_id, _ in held)
+    path = organisation.path
+    return any(path == p or path.startswith(p + "/") for _, p in held)
+
+
+def visibility_q(user, field: str = "path") -> Q:
+    """A Q limiting rows whose organisation path is `field` to what the user sees."""
+    if is_superuser(user):
+        return Q()
+    q = Q(pk__in=[])
+    for _, path in _grants(user).get("view_subtree", ()):
+        q |= Q(**{field: path}) | Q(**{f"{field}__startswith": path + "/"})
+    return q
+
+
+def visible_organisations(user) -> QuerySet[Organisation]:
+    if user is None or not user.is_authenticated:
+        return Organisation.objects.none()
+    if is_superuser(user):
+        return Organisation.objects.all()
+    if not _grants(user).get("view_subtree"):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(visibility_q(user))
+
+
+def access_organisation(user, code: str, action: str = "view_subtree", *, queryset=None) -> Organisation:
+    """Load the organisation `code` and check `action`: 404 when absent or not visible, 403 when seen but not allowed."""
+    qs = queryset if queryset is not None else Organisation.objects.all()
+    organisation = qs.filter(code=code).first()
+    if organisation is None or not can(user, "view_subtree", organisation):
+        raise NotFound()
+    if action != "view_subtree" and not can(user, action, organisation):
+        raise Forbidden()
+    return organisation
+
+
+def require(user, action: str, organisation: Organisation) -> None:
+    """For an organisation already known visible: 403 unless `action` is allowed."""
+    if not can(user, "view_subtree", organisation):
+        raise NotFound()
+    if not can(user, action, organisation):
+        raise Forbidden()
+
+
+def actions_on(user, organisation: Organisation | None) -> list[str]:
+    """The actions the user may take on `organisation` (for /me and templates)."""
+    if organisation is None:
+        return list(ACTIONS) if is_superuser(user) else []
+    return [a for a in ACTIONS if can(user, a, organisation)]
+
+
+def sees_full_identity(user, organisation: Organisation) -> bool:
+    return can(user, "view_full_identity", organisation)
+
+
+def granted_actions(user) -> list[str]:
+    """The permission names the user holds (on any organisation), in api.md order."""
+    if is_superuser(user):
+        return list(ACTIONS)
+    held = _grants(user)
+    return [a for a in ACTIONS if held.get(a)]

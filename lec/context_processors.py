@@ -1,0 +1,17 @@
+"""What every page's shell needs: the user's organisation, what they may do there, the open round."""
+
+from accounts import policy
+
+
+def shell(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    org = user.organisation
+    context = {"my_org": org, "my_actions": set(policy.actions_on(user, org)) if org else set()}
+    try:
+        from confirmations.selectors import banner_round
+    except ImportError:
+        return context
+    context["open_round"] = banner_round()
+    return context

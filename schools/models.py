@@ -1,0 +1,197 @@
+"""The organisation tree: department → province → LAO → school / CDC / other-affiliation school."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    DEPARTMENT = "department", _("Department")
+    PROVINCE = "province", _("Provincial office")
+    LAO = "lao", _("Local administrative organisation")
+    SCHOOL = "school", _("School")
+    CDC = "cdc", _("Child development centre")
+    OTHER_SCHOOL = "other_school", _("Other-affiliation school")
+
+
+INSTITUTION_KINDS = (Kind.SCHOOL, Kind.CDC)
+# The kind a parent must have, per kind (api.md load_organisations).
+PARENT_KIND = {
+    Kind.DEPARTMENT: None,
+    Kind.PROVINCE: Kind.DEPARTMENT,
+    Kind.LAO: Kind.PROVINCE,
+    Kind.SCHOOL: Kind.LAO,
+    Kind.CDC: Kind.LAO,
+    Kind.OTHER_SCHOOL: Kind.LAO,
+}
+DEPTH = {Kind.DEPARTMENT: 0, Kind.PROVINCE: 1, Kind.LAO: 2, Kind.SCHOOL: 3, Kind.CDC: 3, Kind.OTHER_SCHOOL: 3}
+
+
+class LaoType(models.TextChoices):
+    PAO = "pao", _("Provincial administrative organisation")
+    CITY = "city_municipality", _("City municipality")
+    TOWN = "town_municipality", _("Town municipality")
+    SUBDISTRICT = "subdistrict_municipality", _("Subdistrict municipality")
+    SAO = "sao", _("Subdistrict administrative organisation")
+    PATTAYA = "pattaya", _("Pattaya City")
+
+
+class Affiliation(models.TextChoices):
+    OBEC = "obec", _("OBEC")
+    BPP = "bpp", _("Border Patrol Police")
+    PRIVATE = "private", _("Private")
+    OTHER = "other", _("Other")
+
+
+class Organisation(models.Model):
+    """One row per organisation at any level. `path` (codes joined by '/') makes a subtree one prefix query;
+    `province` and `lao` point at the ancestors of those kinds (or the row itself) for cheap grouping."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, db_index=True)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name_th = models.CharField(_("Thai name"), max_length=255)
+    name_en = models.CharField(_("English name"), max_length=255, blank=True, default="")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    path = models.CharField(max_length=255, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    province = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    lao = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    lao_type = models.CharField(_("LAO type"), max_length=32, choices=LaoType.choices, blank=True, default="")
+    affiliation = models.CharField(
+        _("affiliation"), max_length=16, choices=Affiliation.choices, blank=True, default=""
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # Edit locks, set only by confirmations.services in the transaction that confirms or unlocks (design.md).
+    learners_locked = models.BooleanField(default=False, editable=False)
+    other_schools_locked = models.BooleanField(default=False, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        indexes = [
+            models.Index(fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["parent", "kind"], name="org_parent_kind"),
+            models.Index(fields=["lao", "kind"], name="org_lao_kind"),
+            models.Index(fields=["province", "kind"], name="org_province_kind"),
+        ]
+        permissions = [
+            ("view_subtree", "View the organisation and everything under it"),
+            ("edit_learners", "Add, edit and remove learners"),
+            ("import_learners", "Import learners from files"),
+            ("approve_transfers", "Approve or reject transfers"),
+            ("confirm_own", "Confirm the organisation's own data"),
+            ("request_unlock", "Ask the parent level to unlock"),
+            ("unlock_children", "Unlock child organisations"),
+            ("edit_other_schools", "Enter other-affiliation headcounts"),
+            ("manage_rounds", "Manage confirmation rounds"),
+            ("manage_organisations", "Manage organisations"),
+            ("manage_users", "Manage users"),
+            ("export_learners", "Export learners"),
+            ("view_full_identity", "See national IDs unmasked"),
+        ]
+
+    def __str__(self):
+        return f"{self.name_th} ({self.code})"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("schools:organisation", args=[self.code])
+
+    @property
+    def is_institution(self) -> bool:
+        return self.kind in INSTITUTION_KINDS
+
+    @property
+    def subtree_prefix(self) -> str:
+        return self.path + "/"
+
+    def is_ancestor_or_self_of(self, other: "Organisation") -> bool:
+        return other.path == self.path or other.path.startswith(self.subtree_prefix)
+
+    def name(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "th").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_th
+
+
+def subtree_q(path: str, field: str = "path"):
+    """Q for `field` in the subtree rooted at `path` (the root included)."""
+    return models.Q(**{field: path}) | models.Q(**{f"{field}__startswith": path + "/"})
+
+
+class KindManager(models.Manager):
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=self.kind)
+
+
+class Department(Organisation):
+    objects = KindManager(Kind.DEPARTMENT)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("department")
+
+
+class Province(Organisation):
+    objects = KindManager(Kind.PROVINCE)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("provincial office")
+        verbose_name_plural = _("provincial offices")
+
+
+class LAO(Organisation):
+    objects = KindManager(Kind.LAO)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("LAO")
+        verbose_name_plural = _("LAOs")
+
+
+class School(Organisation):
+    objects = KindManager(Kind.SCHOOL)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+
+
+class ChildDevelopmentCentre(Organisation):
+    objects = KindManager(Kind.CDC)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("child development centre")
+        verbose_name_plural = _("child development centres")
+
+
+class OtherAffiliationSchool(Organisation):
+    objects = KindManager(Kind.OTHER_SCHOOL)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("other-affiliation school")
+        verbose_name_plural = _("other-affiliation schools")

@@ -1,0 +1,113 @@
+"""The policy as a role × action × relation matrix: every cell asserted, denials included (Wagtail-style)."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from accounts import policy
+from accounts.roles import ACTIONS, DEFAULT_PERMISSIONS
+from lec.errors import Forbidden, NotFound
+
+pytestmark = pytest.mark.django_db
+
+# role user → (relation → target organisation name in the tree)
+RELATIONS = {
+    "school1": {
+        "own": "school1",
+        "sibling": "school2",
+        "other_lao": "school3",
+        "other_province": "school4",
+        "parent": "lao1",
+    },
+    "cdc1": {
+        "own": "cdc1",
+        "sibling": "school1",
+        "other_lao": "school3",
+        "other_province": "cdc2",
+        "parent": "lao1",
+    },
+    "lao1": {"own": "lao1", "child": "school1", "sibling": "lao2", "other_province": "lao3", "parent": "p1"},
+    "p1": {
+        "own": "p1",
+        "child": "lao1",
+        "grandchild": "school1",
+        "sibling": "p2",
+        "other_province": "school4",
+        "parent": "dept",
+    },
+    "dept": {"own": "dept", "child": "p1", "grandchild": "lao3", "leaf": "cdc2"},
+}
+
+
+def expected(role_kind: str, action: str, relation: str) -> bool:
+    granted = action in DEFAULT_PERMISSIONS[role_kind]
+    if not granted:
+        return False
+    if action in policy.OWN_ONLY:
+        return relation == "own"
+    if action in policy.CHILDREN_ONLY:
+        return relation == "child"
+    return relation in {"own", "child", "grandchild", "leaf"}
+
+
+CASES = [(role, rel, action) for role, rels in RELATIONS.items() for rel in rels for action in ACTIONS]
+
+
+@pytest.mark.parametrize(("role", "relation", "action"), CASES)
+def test_policy_matrix(tree, role, relation, action):
+    user = tree.users[role]
+    target = getattr(tree, RELATIONS[role][relation])
+    assert policy.can(user, action, target) is expected(user.organisation.kind, action, relation)
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_anonymous_may_do_nothing(tree, action):
+    assert policy.can(AnonymousUser(), action, tree.school1) is False
+    assert not policy.visible_organisations(AnonymousUser()).exists()
+
+
+def test_visible_organisations_is_exactly_the_subtree(tree):
+    codes = set(policy.visible_organisations(tree.users["lao1"]).values_list("code", flat=True))
+    assert codes == {tree.lao1.code, tree.school1.code, tree.school2.code, tree.cdc1.code, tree.other1.code}
+    assert set(policy.visible_organisations(tree.users["school1"]).values_list("code", flat=True)) == {
+        tree.school1.code
+    }
+    assert policy.visible_organisations(tree.users["dept"]).count() == 14
+
+
+def test_visible_organisations_is_one_query(tree, django_assert_num_queries):
+    user = tree.users["p1"]
+    with django_assert_num_queries(2):  # grants, then the organisations
+        list(policy.visible_organisations(user))
+
+
+def test_access_hides_what_is_not_visible_and_forbids_what_is_visible(tree):
+    school_user = tree.users["school1"]
+    with pytest.raises(NotFound):
+        policy.access_organisation(school_user, tree.school2.code)
+    with pytest.raises(NotFound):
+        policy.access_organisation(school_user, "does-not-exist")
+    lao_user = tree.users["lao1"]
+    assert policy.access_organisation(lao_user, tree.school1.code) == tree.school1
+    with pytest.raises(Forbidden):
+        policy.access_organisation(lao_user, tree.school1.code, "confirm_own")
+
+
+def test_an_admin_grant_on_a_second_lao_covers_its_subtree(tree):
+    from django.contrib.auth.models import Permission
+
+    from accounts.models import OrganisationUserObjectPermission
+
+    user = tree.users["lao1"]
+    assert not policy.can(user, "view_subtree", tree.school3)
+    perm = Permission.objects.get(codename="view_subtree", content_type__app_label="schools")
+    OrganisationUserObjectPermission.objects.create(user=user, permission=perm, content_object=tree.lao2)
+    policy.forget(user)
+    assert policy.can(user, "view_subtree", tree.school3)
+    assert not policy.can(user, "confirm_own", tree.lao2)
+
+
+def test_inactive_user_may_do_nothing(tree):
+    user = tree.users["school1"]
+    user.is_active = False
+    policy.forget(user)
+    assert not policy.can(user, "view_subtree", tree.school1)
