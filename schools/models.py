@@ -195,3 +195,39 @@ class OtherAffiliationSchool(Organisation):
         proxy = True
         verbose_name = _("other-affiliation school")
         verbose_name_plural = _("other-affiliation schools")
+
+
+class OtherSchoolEntry(models.Model):
+    """An LAO's headcount entry for one other-affiliation school in one round (api.md "Other-affiliation
+    headcounts"). The counts per class level × gender are OtherSchoolCount rows; levels absent count 0."""
+
+    round = models.ForeignKey(
+        "confirmations.Round", on_delete=models.PROTECT, related_name="other_school_entries"
+    )
+    school = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="other_school_entries")
+    lao = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    closed = models.BooleanField(default=False)
+    entered_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "school"], name="otherschoolentry_unique")]
+        indexes = [models.Index(fields=["round", "lao"], name="otherentry_round_lao")]
+
+    def __str__(self):
+        return f"{self.school_id} @ round {self.round_id}"
+
+
+class OtherSchoolCount(models.Model):
+    entry = models.ForeignKey(OtherSchoolEntry, on_delete=models.CASCADE, related_name="counts")
+    class_level = models.CharField(max_length=8)
+    male = models.PositiveIntegerField(default=0)
+    female = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "class_level"], name="otherschoolcount_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.entry_id} {self.class_level}: {self.male}/{self.female}"

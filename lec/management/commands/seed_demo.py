@@ -111,7 +111,7 @@ USERS = [
 ]
 
 # Apps add their demo data through a `seed(stdout)` function in these modules, in this order.
-DEMO_MODULES = ("students.demo", "confirmations.demo")
+DEMO_MODULES = ("students.demo", "confirmations.demo", "schools.demo")
 
 
 class Command(BaseCommand):
