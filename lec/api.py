@@ -157,7 +157,7 @@ def _register_routers():
 
     api.add_router("", accounts_router)
     api.add_router("", schools_router)
-    for module in ("students.api", "confirmations.api"):
+    for module in ("students.api", "students.api_io", "confirmations.api"):
         try:
             mod = __import__(module, fromlist=["router"])
         except ModuleNotFoundError as exc:
