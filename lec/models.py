@@ -1,0 +1,105 @@
+"""Background jobs (imports and exports) whose progress the pages poll (design.md "Background work")."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Job(models.Model):
+    """One import or export run. Tasks take its id, claim it with a conditional update (so a task delivered twice
+    runs once), move `progress` towards `total` and leave the outcome in `result`."""
+
+    class Kind(models.TextChoices):
+        IMPORT_LEARNERS = "import_learners", _("Learner import")
+        IMPORT_OTHER_SCHOOLS = "import_other_schools", _("Other-affiliation headcount import")
+        EXPORT_LEARNERS = "export_learners", _("Learner export")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    STALE_AFTER = dt.timedelta(minutes=30)
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING, db_index=True)
+    # A job may run in phases (an import: "preview", then "import" once the user confirms).
+    phase = models.CharField(max_length=16, blank=True, default="")
+    progress = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    file = models.FileField(upload_to="jobs/%Y/%m/", blank=True, max_length=255)
+    filename = models.CharField(max_length=255, blank=True, default="")
+    output = models.FileField(upload_to="jobs/out/%Y/%m/", blank=True, max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "schools.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "kind", "-created_at"], name="job_org_kind")]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        return min(99, int(100 * self.progress / self.total)) if self.total else 0
+
+    def claim(self, phase: str) -> bool:
+        """Mark the job running for `phase` if it is waiting (or its worker died); False when another run has it."""
+        now = timezone.now()
+        claimable = models.Q(state=self.State.PENDING) | models.Q(
+            state=self.State.RUNNING, updated_at__lt=now - self.STALE_AFTER
+        )
+        claimed = Job.objects.filter(claimable, pk=self.pk, phase=phase).update(
+            state=self.State.RUNNING, started_at=now, updated_at=now, progress=0
+        )
+        if claimed:
+            self.refresh_from_db()
+        return bool(claimed)
+
+    def set_progress(self, progress: int, total: int | None = None) -> None:
+        fields = {"progress": progress, "updated_at": timezone.now()}
+        if total is not None:
+            fields["total"] = total
+        Job.objects.filter(pk=self.pk).update(**fields)
+        self.progress = progress
+        if total is not None:
+            self.total = total
+
+    def finish(self, *, result: dict, failed: bool = False) -> None:
+        self.state = self.State.FAILED if failed else self.State.DONE
+        self.result = result
+        self.finished_at = timezone.now()
+        self.progress = self.total or self.progress
+        self.save(update_fields=["state", "result", "finished_at", "progress", "updated_at"])
+
+    def restart(self, phase: str) -> bool:
+        """Move a finished preview on to its next phase, once (a double click starts nothing twice)."""
+        return bool(
+            Job.objects.filter(pk=self.pk, state=self.State.DONE)
+            .exclude(phase=phase)
+            .update(
+                state=self.State.PENDING, phase=phase, progress=0, updated_at=timezone.now(), finished_at=None
+            )
+            and self.refresh_from_db() is None
+        )
