@@ -6,7 +6,7 @@ from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
 from accounts import views as account_views
-from lec import views
+from lec import manage_views, views
 from lec.api import api, not_found_view
 
 urlpatterns = [
@@ -20,6 +20,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/v1/.*$", not_found_view),
     path("o/", include("schools.urls")),
+    path("manage/organisations/", manage_views.organisations_upload, name="manage_organisations"),
+    path("manage/users/", manage_views.users_upload, name="manage_users"),
+    path("manage/users/passwords.csv", manage_views.users_passwords, name="manage_users_passwords"),
 ]
 
 # Each app's pages; students.urls_io holds the import/export pages.
