@@ -1,0 +1,27 @@
+"""Celery tasks for background jobs: thin wrappers that load a Job by id and run it (safe to deliver twice)."""
+
+from celery import shared_task
+
+from lec.models import Job
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def run_job(job_id: int, phase: str = "") -> None:
+    job = Job.objects.filter(pk=job_id).select_related("organisation", "created_by").first()
+    if job is None or not job.claim(phase):
+        return
+    if job.kind == Job.Kind.IMPORT_LEARNERS:
+        from students.importing import import_job
+
+        import_job(job)
+    elif job.kind == Job.Kind.EXPORT_LEARNERS:
+        from students.exporting import export_job
+
+        export_job(job)
+
+
+def enqueue(job: Job) -> None:
+    """Send the job's task once the transaction that created or advanced it commits (eager without Redis)."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: run_job.delay(job.pk, job.phase))
