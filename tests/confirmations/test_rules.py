@@ -1,0 +1,379 @@
+"""One test per rule of design.md "Rounds and confirmation", allowed and refused."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from confirmations import selectors, services
+from confirmations.models import (
+    Confirmation,
+    ConfirmationEvent,
+    HeadcountSnapshot,
+    Notification,
+    UnlockRequest,
+)
+from lec.errors import DomainError, Forbidden, Invalid
+from schools.models import Organisation
+
+from .conftest import confirm, confirm_lao1, counts, enter, make_round
+
+
+def refused(code, fn, *args, **kwargs):
+    with pytest.raises(DomainError) as exc:
+        fn(*args, **kwargs)
+    assert exc.value.code == code, (exc.value.code, exc.value.message)
+    return exc.value
+
+
+def unlock(tree, rnd, who, name, scope="learners", reason="แก้ไขข้อมูลนักเรียนย้ายเข้า"):
+    return services.confirmation_unlock(
+        actor=tree.users[who], round_id=rnd.pk, organisation=getattr(tree, name), scope=scope, reason=reason
+    )
+
+
+def reload(org):
+    return Organisation.objects.get(pk=org.pk)
+
+
+# rule 1 -------------------------------------------------------------------------------------------
+
+
+def test_institution_confirms_and_its_counts_are_snapshotted_and_locked(tree, rnd):
+    counts(tree.school1, p1=(3, 2), k1=(1, 0))
+    conf = confirm(tree, rnd, "school1")
+    assert conf.state == "confirmed" and conf.confirmed_by == tree.users["school1"]
+    snap = {(s.class_level, s.gender): s.count for s in HeadcountSnapshot.objects.filter(confirmation=conf)}
+    assert snap == {("p1", "male"): 3, ("p1", "female"): 2, ("k1", "male"): 1}
+    assert reload(tree.school1).learners_locked
+    event = ConfirmationEvent.objects.get()
+    assert (event.action, event.actor_username, event.organisation_id) == (
+        "confirm",
+        "u_school1",
+        tree.school1.pk,
+    )
+    assert Notification.objects.filter(
+        organisation=tree.lao1, kind="confirmed", subject=tree.school1
+    ).exists()
+
+
+def test_institution_cannot_confirm_when_the_round_is_not_open(tree, rnd):
+    rnd.state = "closed"
+    rnd.save()
+    refused("round_not_open", confirm, tree, rnd, "school1")
+    assert not Confirmation.objects.exists()
+
+
+def test_confirming_twice_is_refused_with_one_event(tree, rnd):
+    confirm(tree, rnd, "school1")
+    refused("already_confirmed", confirm, tree, rnd, "school1")
+    assert ConfirmationEvent.objects.count() == 1
+
+
+def test_only_the_organisations_own_staff_confirm(tree, rnd):
+    with pytest.raises(Forbidden):
+        services.confirmation_confirm(
+            actor=tree.users["lao1"], round_id=rnd.pk, organisation=tree.school1, scope="learners"
+        )
+
+
+def test_a_scope_that_does_not_apply_is_invalid(tree, rnd):
+    with pytest.raises(Invalid) as exc:
+        confirm(tree, rnd, "school1", scope="other_schools")
+    assert "scope" in exc.value.errors
+
+
+# rule 2 -------------------------------------------------------------------------------------------
+
+
+def test_lao_cannot_confirm_while_an_institution_is_open(tree, rnd):
+    confirm(tree, rnd, "school1")
+    exc = refused("children_not_confirmed", confirm, tree, rnd, "lao1")
+    assert exc.extra["blockers"] == [tree.school2.code, tree.cdc1.code]
+    assert not reload(tree.lao1).learners_locked
+
+
+def test_lao_confirms_once_every_active_institution_has(tree, rnd):
+    Organisation.objects.filter(pk=tree.cdc1.pk).update(is_active=False)  # a closed CDC does not block
+    confirm(tree, rnd, "school1")
+    confirm(tree, rnd, "school2")
+    assert confirm(tree, rnd, "lao1").state == "confirmed"
+
+
+# rule 3 -------------------------------------------------------------------------------------------
+
+
+def test_lao_cannot_confirm_other_schools_with_an_entry_missing(tree, rnd):
+    exc = refused("headcounts_missing", confirm, tree, rnd, "lao1", "other_schools")
+    assert exc.extra["blockers"] == [tree.other1.code]
+
+
+def test_lao_confirms_other_schools_with_a_snapshot_and_the_lock(tree, rnd):
+    enter(rnd, tree.other1, p1=(10, 12))
+    conf = confirm(tree, rnd, "lao1", "other_schools")
+    assert {(s.school_id, s.gender): s.count for s in conf.snapshot.all()} == {
+        (tree.other1.pk, "male"): 10,
+        (tree.other1.pk, "female"): 12,
+    }
+    lao = reload(tree.lao1)
+    assert lao.other_schools_locked and not lao.learners_locked
+
+
+# rule 4 -------------------------------------------------------------------------------------------
+
+
+def test_province_needs_every_scope_of_every_participating_lao(tree, rnd):
+    confirm_lao1(tree, rnd)
+    exc = refused("children_not_confirmed", confirm, tree, rnd, "p1")
+    assert exc.extra["blockers"] == [tree.lao1.code, tree.lao2.code]  # lao1 other_schools, lao2 both
+    enter(rnd, tree.other1)
+    confirm(tree, rnd, "lao1", "other_schools")
+    confirm(tree, rnd, "school3")
+    confirm(tree, rnd, "lao2")
+    exc = refused("children_not_confirmed", confirm, tree, rnd, "p1")
+    assert exc.extra["blockers"] == [tree.lao2.code]
+    enter(rnd, tree.other2)
+    confirm(tree, rnd, "lao2", "other_schools")
+    assert confirm(tree, rnd, "p1").state == "confirmed"
+
+
+def test_an_lao_with_no_active_children_does_not_take_part(tree, rnd):
+    empty = Organisation.objects.create(
+        kind="lao", code="5019999", name_th="อบต.ว่าง", parent=tree.p1, path="DLA/50/5019999", depth=2
+    )
+    assert selectors.scopes_of(empty) == ()
+    assert tree.lao2.code in selectors.blockers(rnd, tree.p1, "learners")
+    assert empty.code not in selectors.blockers(rnd, tree.p1, "learners")
+
+
+# rule 5 -------------------------------------------------------------------------------------------
+
+
+def test_lao_unlocks_its_institution_with_a_reason_and_the_snapshot_goes(tree, rnd):
+    counts(tree.school1, p1=(3, 2))
+    confirm(tree, rnd, "school1")
+    conf = unlock(tree, rnd, "lao1", "school1")
+    assert conf.state == "open" and not HeadcountSnapshot.objects.exists()
+    assert not reload(tree.school1).learners_locked
+    assert [e.action for e in ConfirmationEvent.objects.all()] == ["confirm", "unlock"]
+    note = Notification.objects.get(kind="unlocked")
+    assert note.organisation == tree.school1 and "ย้ายเข้า" in note.reason
+
+
+def test_unlock_needs_a_reason(tree, rnd):
+    confirm(tree, rnd, "school1")
+    with pytest.raises(Invalid) as exc:
+        unlock(tree, rnd, "lao1", "school1", reason="  ")
+    assert "reason" in exc.value.errors
+
+
+def test_unlock_is_for_the_parent_level_only(tree, rnd):
+    confirm(tree, rnd, "school1")
+    for who in ("school1", "p1", "lao2"):
+        with pytest.raises(DomainError) as exc:
+            unlock(tree, rnd, who, "school1")
+        assert exc.value.status in (403, 404)
+
+
+def test_unlock_refused_while_the_parent_is_confirmed(tree, rnd):
+    confirm_lao1(tree, rnd)
+    exc = refused("parent_confirmed", unlock, tree, rnd, "lao1", "school1")
+    assert tree.lao1.name_th in str(exc.message)
+    unlock(tree, rnd, "p1", "lao1")
+    assert unlock(tree, rnd, "lao1", "school1").state == "open"
+
+
+def test_unlock_refused_when_not_confirmed_and_after_close(tree, rnd):
+    refused("not_confirmed", unlock, tree, rnd, "lao1", "school1")
+    confirm(tree, rnd, "school1")
+    services.round_close(actor=tree.users["dept"], round_id=rnd.pk)
+    refused("round_not_open", unlock, tree, rnd, "lao1", "school1")
+
+
+def test_department_unlocks_a_province(tree, rnd):
+    for name in ("school4", "cdc2"):
+        confirm(tree, rnd, name)
+    confirm(tree, rnd, "lao3")
+    confirm(tree, rnd, "p2")
+    refused("parent_confirmed", unlock, tree, rnd, "p2", "lao3")
+    unlock(tree, rnd, "dept", "p2")
+    unlock(tree, rnd, "p2", "lao3")
+    assert unlock(tree, rnd, "lao3", "school4").state == "open"
+
+
+# rule 6 -------------------------------------------------------------------------------------------
+
+
+def request(tree, rnd, name, scope="learners", reason="มีนักเรียนย้ายเข้า 2 คน"):
+    return services.unlock_request_create(
+        actor=tree.users[name], round_id=rnd.pk, organisation=getattr(tree, name), scope=scope, reason=reason
+    )
+
+
+def test_unlock_request_needs_a_confirmation_and_only_one_pending(tree, rnd):
+    refused("not_confirmed", request, tree, rnd, "school1")
+    confirm(tree, rnd, "school1")
+    req = request(tree, rnd, "school1")
+    assert req.state == "pending"
+    assert Notification.objects.filter(organisation=tree.lao1, kind="unlock_requested").exists()
+    refused("already_pending", request, tree, rnd, "school1")
+
+
+def test_approving_unlocks_and_logs_approve_then_unlock(tree, rnd):
+    confirm(tree, rnd, "school1")
+    req = request(tree, rnd, "school1")
+    req = services.unlock_request_decide(actor=tree.users["lao1"], request=req, approve=True)
+    assert req.state == "approved" and req.decided_by == tree.users["lao1"]
+    assert [e.action for e in ConfirmationEvent.objects.all()] == ["confirm", "request_unlock",
+                                                                    "approve_request", "unlock"]  # fmt: skip
+    assert not reload(tree.school1).learners_locked
+    refused(
+        "already_decided", services.unlock_request_decide, actor=tree.users["lao1"], request=req, approve=True
+    )
+
+
+def test_a_refused_approval_leaves_the_request_pending(tree, rnd):
+    confirm_lao1(tree, rnd)
+    req = request(tree, rnd, "school1")
+    refused(
+        "parent_confirmed",
+        services.unlock_request_decide,
+        actor=tree.users["lao1"],
+        request=req,
+        approve=True,
+    )
+    assert UnlockRequest.objects.get(pk=req.pk).state == "pending"
+
+
+def test_rejecting_needs_a_reason_and_tells_the_child(tree, rnd):
+    confirm(tree, rnd, "school1")
+    req = request(tree, rnd, "school1")
+    with pytest.raises(Invalid):
+        services.unlock_request_decide(actor=tree.users["lao1"], request=req, approve=False, reason="")
+    req = services.unlock_request_decide(
+        actor=tree.users["lao1"], request=req, approve=False, reason="ข้อมูลถูกต้อง"
+    )
+    assert req.state == "rejected" and req.decision_reason == "ข้อมูลถูกต้อง"
+    assert Notification.objects.filter(organisation=tree.school1, kind="request_rejected").exists()
+    assert reload(tree.school1).learners_locked
+
+
+def test_only_the_parent_decides_a_request(tree, rnd):
+    confirm(tree, rnd, "school1")
+    req = request(tree, rnd, "school1")
+    with pytest.raises(DomainError) as exc:
+        services.unlock_request_decide(actor=tree.users["school1"], request=req, approve=True)
+    assert exc.value.status == 403
+
+
+# rule 8 -------------------------------------------------------------------------------------------
+
+
+def test_closing_freezes_confirmations_clears_locks_and_reports_the_missed(tree, rnd):
+    counts(tree.school1, p1=(1, 1))
+    confirm(tree, rnd, "school1")
+    services.round_close(actor=tree.users["dept"], round_id=rnd.pk)
+    assert not reload(tree.school1).learners_locked
+    assert HeadcountSnapshot.objects.count() == 2  # the snapshot stays
+    refused("round_not_open", confirm, tree, rnd, "school2")
+    missed = {(m["code"], m["scope"]) for m in selectors.missed(rnd)}
+    assert (tree.school2.code, "learners") in missed and (tree.school1.code, "learners") not in missed
+    assert (tree.lao1.code, "other_schools") in missed and (tree.p2.code, "learners") in missed
+
+
+def test_rounds_planned_open_closed_only(tree):
+    import datetime
+
+    dept = tree.users["dept"]
+    now = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    r = services.round_create(actor=dept, academic_year=2570, term=1, census_date=datetime.date(2027, 6, 10),
+                              opens_at=now, closes_at=now + datetime.timedelta(days=30))  # fmt: skip
+    assert r.state == "planned"
+    refused("round_exists", services.round_create, actor=dept, academic_year=2570, term=1,
+            census_date=datetime.date(2027, 6, 10), opens_at=now, closes_at=now + datetime.timedelta(days=1))  # fmt: skip
+    refused("invalid_transition", services.round_close, actor=dept, round_id=r.pk)
+    services.round_open(actor=dept, round_id=r.pk)
+    other = make_round(state="planned", year=2571)
+    refused("invalid_transition", services.round_open, actor=dept, round_id=other.pk)
+    refused("invalid_transition", services.round_open, actor=dept, round_id=r.pk)
+    services.round_close(actor=dept, round_id=r.pk)
+    refused("invalid_transition", services.round_open, actor=dept, round_id=r.pk)
+    with pytest.raises(Forbidden):
+        services.round_open(actor=tree.users["p1"], round_id=other.pk)
+
+
+def test_round_closes_after_opens(tree):
+    import datetime
+
+    now = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    with pytest.raises(Invalid) as exc:
+        services.round_create(actor=tree.users["dept"], academic_year=2570, term=1,
+                              census_date=datetime.date(2027, 6, 10), opens_at=now, closes_at=now)  # fmt: skip
+    assert "closes_at" in exc.value.errors
+
+
+def test_tick_opens_and_closes_on_time(tree):
+    import datetime
+
+    from django.utils import timezone
+
+    r = make_round(state="planned")
+    assert services.rounds_tick() == [(r.pk, "opened")]
+    r.refresh_from_db()
+    r.closes_at = timezone.now() - datetime.timedelta(minutes=1)
+    r.save()
+    assert services.rounds_tick() == [(r.pk, "closed")]
+    assert services.rounds_tick() == []
+
+
+# invariant, rule 9 ---------------------------------------------------------------------------------
+
+
+def test_bulk_unlock_reports_per_item(tree, rnd):
+    confirm_lao1(tree, rnd)
+    confirm(tree, rnd, "school3")
+    results = services.confirmation_bulk_unlock(
+        actor=tree.users["p1"], round_id=rnd.pk, parent=tree.p1, codes=[tree.lao1.code, tree.lao2.code, "nope"],
+        reason="ตรวจสอบใหม่",
+    )  # fmt: skip
+    assert [(r.code, r.ok, r.error_code) for r in results] == [
+        (tree.lao1.code, True, ""),
+        (tree.lao2.code, False, "not_confirmed"),
+        ("nope", False, "not_found"),
+    ]
+
+
+# reminders and notifications ------------------------------------------------------------------------
+
+
+def test_reminders_once_per_organisation_and_emailed(
+    tree, rnd, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    tree.users["school2"].email = "school2@example.invalid"
+    tree.users["school2"].save()
+    settings.LEC_REMINDER_DAYS = 3
+    assert services.round_send_reminders(round_id=rnd.pk) == 0  # 14 days left
+    rnd.closes_at = timezone.now() + timezone.timedelta(days=2)
+    rnd.save()
+    confirm(tree, rnd, "school1")
+    with django_capture_on_commit_callbacks(execute=True):
+        n = services.round_send_reminders(round_id=rnd.pk)
+    reminded = set(Notification.objects.filter(kind="reminder").values_list("organisation__code", flat=True))
+    assert tree.school2.code in reminded and tree.school1.code not in reminded and n == len(reminded)
+    assert services.round_send_reminders(round_id=rnd.pk) == 0
+    assert any("school2@example.invalid" in m.to for m in mailoutbox)
+
+
+def test_snapshot_differences_reports_a_counter_changed_behind_the_lock(tree, rnd):
+    counts(tree.school1, p1=(3, 2))
+    confirm(tree, rnd, "school1")
+    assert selectors.snapshot_differences() == []
+    counts(tree.school1, p1=(4, 2))
+    assert selectors.snapshot_differences() == [f"{tree.school1.code} p1 male: confirmed snapshot 3, live 4"]
+
+
+def test_the_confirm_path_is_a_handful_of_queries(tree, rnd):
+    with CaptureQueriesContext(connection) as ctx:
+        confirm(tree, rnd, "school1")
+    assert len(ctx.captured_queries) < 25
