@@ -29,6 +29,7 @@ from .models import (
     Gender,
     Learner,
     LearnerCount,
+    PromotionBatch,
     Status,
     Transfer,
 )
@@ -635,3 +636,297 @@ def learners_bulk_upsert(
             ) from None
         counts_apply(deltas)
         return result
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Transfers
+
+
+def _find_active(value: str) -> Learner | None:
+    key = identity.normalise(value)
+    if not key:
+        return None
+    q = Q(g_code=key) if key.startswith("G") else Q(national_id=key)
+    return Learner.objects.filter(q, status=Status.ACTIVE).select_related("organisation").first()
+
+
+@transaction.atomic
+def transfer_request(
+    *, identity_value: str, to_organisation: Organisation, class_level: str, acting_user
+) -> Transfer:
+    """Filed by the receiving institution's staff (the caller checked edit_learners on `to_organisation`)."""
+    level = levels.parse_level(class_level) if class_level else None
+    if level is None:
+        raise Invalid({"class_level": [_("Choose the class level the learner will join.")]})
+    if level not in levels.taught_by(to_organisation.kind):
+        raise Invalid(
+            {"class_level": [_("Your institution does not teach this class level. Choose another.")]}
+        )
+    learner = _find_active(identity_value)
+    if learner is None:
+        raise NotFound(
+            _("No institution in LEC has an active learner with this ID. Add the learner instead.")
+        )
+    if learner.organisation_id == to_organisation.pk:
+        raise DomainError(
+            _("This learner is already enrolled at your institution."), code="invalid_transition"
+        )
+    if Transfer.objects.filter(learner=learner, state=Transfer.State.PENDING).exists():
+        raise DomainError(
+            _("A transfer request for this learner is already waiting for a decision."),
+            code="already_pending",
+        )
+    transfer = Transfer(
+        learner=learner,
+        identity=learner.identity,
+        from_organisation=learner.organisation,
+        to_organisation=to_organisation,
+        class_level=level,
+        requested_by=acting_user if getattr(acting_user, "pk", None) else None,
+    )
+    try:
+        with transaction.atomic():
+            transfer.save()
+    except IntegrityError:
+        raise DomainError(
+            _("A transfer request for this learner is already waiting for a decision."),
+            code="already_pending",
+        ) from None
+    return transfer
+
+
+def _lock_pair(a_id: int, b_id: int) -> dict[int, Organisation]:
+    """Lock two institutions' rows in id order (no deadlock between opposite transfers) and check both locks."""
+    return {pk: lock_institution(pk) for pk in sorted({a_id, b_id})}
+
+
+def _pending_for_decision(transfer_id: int) -> Transfer:
+    transfer = Transfer.objects.select_for_update().filter(pk=transfer_id).first()
+    if transfer is None:
+        raise NotFound()
+    if transfer.state != Transfer.State.PENDING:
+        raise DomainError(_("This transfer request has already been decided."), code="already_decided")
+    return transfer
+
+
+@transaction.atomic
+def transfer_approve(*, transfer_id: int, acting_user) -> Transfer:
+    """Move the same learner record (history kept) to the receiving institution."""
+    ids = (
+        Transfer.objects.filter(pk=transfer_id)
+        .values_list("from_organisation_id", "to_organisation_id")
+        .first()
+    )
+    if ids is None:
+        raise NotFound()
+    orgs = _lock_pair(*ids)
+    transfer = _pending_for_decision(transfer_id)
+    learner = Learner.objects.select_for_update().get(pk=transfer.learner_id)
+    if learner.status != Status.ACTIVE or learner.organisation_id != transfer.from_organisation_id:
+        raise DomainError(
+            _("The learner is no longer enrolled at the sending institution."), code="not_active"
+        )
+    before = _count_key(learner)
+    learner.organisation = orgs[transfer.to_organisation_id]
+    learner.class_level = transfer.class_level
+    learner.enrolled_on = timezone.localdate()
+    learner.version += 1
+    learner._history_user = acting_user
+    learner._change_reason = f"transfer {transfer.pk}"
+    learner.save()
+    transfer.state = Transfer.State.APPROVED
+    transfer.decided_by = acting_user if getattr(acting_user, "pk", None) else None
+    transfer.decided_at = timezone.now()
+    transfer.save(update_fields=["state", "decided_by", "decided_at"])
+    counts_apply(_count_change(before, _count_key(learner)))
+    return transfer
+
+
+@transaction.atomic
+def transfer_reject(*, transfer_id: int, reason: str, acting_user) -> Transfer:
+    reason = clean_text(reason)
+    if not reason:
+        raise Invalid({"reason": [_("Say why the transfer is rejected.")]})
+    if len(reason) > 500:
+        raise Invalid({"reason": [_("Shorten this to at most 500 characters.")]})
+    transfer = _pending_for_decision(transfer_id)
+    transfer.state = Transfer.State.REJECTED
+    transfer.reason = reason
+    transfer.decided_by = acting_user if getattr(acting_user, "pk", None) else None
+    transfer.decided_at = timezone.now()
+    transfer.save(update_fields=["state", "reason", "decided_by", "decided_at"])
+    return transfer
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Promotion (domain.md "Promotion")
+
+SECONDARY = ("m1", "m2", "m3", "m4", "m5", "m6")
+_NEXT = {
+    "prek": "k1", "k1": "k2", "k2": "k3", "k3": "p1",
+    "p1": "p2", "p2": "p3", "p3": "p4", "p4": "p5", "p5": "p6", "p6": "m1",
+    "m1": "m2", "m2": "m3", "m3": "m4", "m4": "m5", "m5": "m6", "m6": None,
+    "voc1": "voc2", "voc2": "voc3", "voc3": None,
+    "cdc2": "cdc3", "cdc3": "cdc4", "cdc4": "cdc5", "cdc5": None,
+}  # fmt: skip
+PROMOTION_REPEAT_DAYS = 180
+
+
+def promotion_teaches_secondary(organisation: Organisation) -> bool:
+    """Whether ป.6 moves up to ม.1 here by default: the school has learners in secondary levels."""
+    return Learner.objects.filter(
+        organisation=organisation, status=Status.ACTIVE, class_level__in=SECONDARY
+    ).exists()
+
+
+def promotion_plan(
+    *, organisation: Organisation, p6_to_m1: bool | None = None
+) -> list[tuple[Learner, str | None]]:
+    """[(learner, next level or None = graduates)] for every active learner, in roster order."""
+    if p6_to_m1 is None:
+        p6_to_m1 = promotion_teaches_secondary(organisation)
+    learners = Learner.objects.filter(organisation=organisation, status=Status.ACTIVE).only(
+        "id", "prefix", "first_name", "last_name", "class_level", "room", "gender", "version", "organisation_id",
+        "status", "level_order",
+    )  # fmt: skip
+    plan = []
+    for learner in learners:
+        target = _NEXT.get(learner.class_level)
+        if learner.class_level == "p6" and not p6_to_m1:
+            target = None
+        plan.append((learner, target))
+    return plan
+
+
+def promotion_preview(*, organisation: Organisation, p6_to_m1: bool | None = None) -> dict:
+    """Counts per (from level, to level or 'graduated') for the preview page and the check before applying."""
+    summary: Counter = Counter()
+    for learner, target in promotion_plan(organisation=organisation, p6_to_m1=p6_to_m1):
+        summary[(learner.class_level, target or "graduated")] += 1
+    rows = sorted(summary.items(), key=lambda kv: levels.ORDER[kv[0][0]])
+    return {
+        "rows": [{"from": f, "to": t, "count": n} for (f, t), n in rows],
+        "moved": sum(n for (_f, t), n in summary.items() if t != "graduated"),
+        "graduated": sum(n for (_f, t), n in summary.items() if t == "graduated"),
+    }
+
+
+@transaction.atomic
+def promotion_apply(
+    *, organisation: Organisation, acting_user, p6_to_m1: bool | None = None, on: dt.date | None = None
+) -> PromotionBatch:
+    org = lock_institution(organisation.pk)
+    since = timezone.now() - dt.timedelta(days=PROMOTION_REPEAT_DAYS)
+    earlier = PromotionBatch.objects.filter(
+        organisation=org, undone_at__isnull=True, created_at__gte=since
+    ).first()
+    if earlier is not None:
+        raise DomainError(
+            _(
+                "This institution was already promoted on %(date)s. Undo that promotion first if it was a mistake."
+            )
+            % {"date": format_date(earlier.created_at)},
+            code="invalid_transition",
+        )
+    on = on or timezone.localdate()
+    plan = promotion_plan(organisation=org, p6_to_m1=p6_to_m1)
+    deltas: Counter = Counter()
+    changed = []
+    now = timezone.now()
+    records = []
+    for learner, target in plan:
+        before = _count_key(learner)
+        from_level = learner.class_level
+        if target is None:
+            learner.status, learner.left_on, learner.left_note = Status.GRADUATED, on, ""
+        else:
+            learner.class_level = target
+            learner.level_order = levels.ORDER[target]
+        learner.version += 1
+        learner.updated_at = now
+        deltas.update(_count_change(before, _count_key(learner)))
+        changed.append(learner)
+        records.append([learner.id, from_level, target, learner.version])
+    batch = PromotionBatch.objects.create(
+        organisation=org,
+        on=on,
+        created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        changes=records,
+    )
+    if changed:
+        user = acting_user if getattr(acting_user, "pk", None) else None
+        fields = ["class_level", "level_order", "status", "left_on", "left_note", "version", "updated_at"]
+        bulk_update_with_history(
+            changed,
+            Learner,
+            fields,
+            batch_size=500,
+            default_user=user,
+            default_change_reason=f"promotion {batch.pk}",
+        )
+    counts_apply(deltas)
+    return batch
+
+
+@transaction.atomic
+def promotion_undo(*, batch_id: int, acting_user) -> PromotionBatch:
+    org_id = PromotionBatch.objects.filter(pk=batch_id).values_list("organisation_id", flat=True).first()
+    if org_id is None:
+        raise NotFound()
+    lock_institution(org_id)
+    batch = PromotionBatch.objects.select_for_update().get(pk=batch_id)
+    if batch.undone_at is not None:
+        raise DomainError(_("This promotion has already been undone."), code="already_decided")
+    if (
+        PromotionBatch.objects.filter(organisation_id=org_id, created_at__gt=batch.created_at)
+        .exclude(pk=batch.pk)
+        .filter(undone_at__isnull=True)
+        .exists()
+    ):
+        raise DomainError(_("Undo the later promotion first."), code="invalid_transition")
+    records = {c[0]: c for c in batch.changes}
+    learners = list(Learner.objects.select_for_update().filter(pk__in=list(records)))
+    moved_on = [lr for lr in learners if lr.version != records[lr.id][3] or lr.organisation_id != org_id]
+    if moved_on:
+        raise DomainError(
+            _(
+                "%(n)s learners were changed after the promotion (for example %(name)s), so it cannot be undone "
+                "automatically. Correct their class levels one by one."
+            )
+            % {"n": len(moved_on), "name": str(moved_on[0])},
+            code="invalid_transition",
+        )
+    deltas: Counter = Counter()
+    now = timezone.now()
+    for learner in learners:
+        _id, from_level, target, _version = records[learner.id]
+        before = _count_key(learner)
+        learner.class_level = from_level
+        learner.level_order = levels.ORDER[from_level]
+        if target is None:
+            learner.status, learner.left_on, learner.left_note = Status.ACTIVE, None, ""
+        learner.version += 1
+        learner.updated_at = now
+        deltas.update(_count_change(before, _count_key(learner)))
+    user = acting_user if getattr(acting_user, "pk", None) else None
+    try:
+        with transaction.atomic():
+            if learners:
+                bulk_update_with_history(
+                    learners,
+                    Learner,
+                    ["class_level", "level_order", "status", "left_on", "left_note", "version", "updated_at"],
+                    batch_size=500,
+                    default_user=user,
+                    default_change_reason=f"undo promotion {batch.pk}",
+                )
+    except IntegrityError:
+        raise DomainError(
+            _("A graduate of this promotion is now enrolled at another institution, so it cannot be undone."),
+            code="invalid_transition",
+        ) from None
+    batch.undone_at = now
+    batch.undone_by = user
+    batch.save(update_fields=["undone_at", "undone_by"])
+    counts_apply(deltas)
+    return batch
