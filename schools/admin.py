@@ -1,9 +1,19 @@
-"""Admin for the organisation tree, one page per kind through the proxy models."""
+"""Admin for the organisation tree (one page per kind through the proxy models) and, read-only, the
+other-affiliation headcount entries."""
 
 from django.contrib import admin
 from guardian.admin import GuardedModelAdminMixin
 
-from .models import LAO, ChildDevelopmentCentre, Organisation, OtherAffiliationSchool, Province, School
+from .models import (
+    LAO,
+    ChildDevelopmentCentre,
+    Organisation,
+    OtherAffiliationSchool,
+    OtherSchoolCount,
+    OtherSchoolEntry,
+    Province,
+    School,
+)
 
 
 @admin.register(Organisation)
@@ -40,3 +50,40 @@ class _KindAdmin(OrganisationAdmin):
 
 for proxy in (Province, LAO, School, ChildDevelopmentCentre, OtherAffiliationSchool):
     admin.site.register(proxy, _KindAdmin)
+
+
+class OtherSchoolCountInline(admin.TabularInline):
+    model = OtherSchoolCount
+    fields = ["class_level", "male", "female"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OtherSchoolEntry)
+class OtherSchoolEntryAdmin(admin.ModelAdmin):
+    """Read-only: entries change only through the LAO's grid or the API, under the confirmation lock."""
+
+    list_display = ["school", "lao", "round", "closed", "entered_by", "updated_at"]
+    list_filter = ["round", "closed", "school__affiliation"]
+    search_fields = ["school__code", "school__name_th", "lao__code", "lao__name_th"]
+    list_select_related = ["school", "lao", "round", "entered_by"]
+    fields = ["round", "school", "lao", "closed", "entered_by", "updated_at"]
+    readonly_fields = fields
+    inlines = [OtherSchoolCountInline]
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -213,6 +213,8 @@ class OtherSchoolEntry(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "school"], name="otherschoolentry_unique")]
         indexes = [models.Index(fields=["round", "lao"], name="otherentry_round_lao")]
+        verbose_name = _("other-affiliation headcount entry")
+        verbose_name_plural = _("other-affiliation headcount entries")
 
     def __str__(self):
         return f"{self.school_id} @ round {self.round_id}"
@@ -228,6 +230,8 @@ class OtherSchoolCount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["entry", "class_level"], name="otherschoolcount_unique")
         ]
+        verbose_name = _("other-affiliation headcount")
+        verbose_name_plural = _("other-affiliation headcounts")
 
     def __str__(self):
         return f"{self.entry_id} {self.class_level}: {self.male}/{self.female}"

@@ -1,6 +1,9 @@
 """API schemas for organisations."""
 
+from typing import Annotated, Any
+
 from ninja import Schema
+from pydantic import WithJsonSchema
 
 
 class OrgOut(Schema):
@@ -20,3 +23,33 @@ class OrgOut(Schema):
             return parent_code
         path = obj.path
         return path.rsplit("/", 1)[0].rsplit("/", 1)[-1] if "/" in path else None
+
+
+# Counts are validated by schools.services (Thai digits, whole numbers ≥ 0, one message per cell in the user's
+# language), so the schema accepts any JSON value there and only documents the integer it expects.
+_Count = Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 0, "default": 0})]
+
+
+class CountIn(Schema):
+    class_level: Annotated[
+        Any, WithJsonSchema({"type": "string", "description": "a school class level code"})
+    ]
+    male: _Count = 0
+    female: _Count = 0
+
+
+class EntryIn(Schema):
+    closed: bool = False
+    counts: list[CountIn] = []
+
+
+class CountOut(Schema):
+    class_level: str
+    male: int
+    female: int
+
+
+class EntryOut(Schema):
+    entered: bool
+    closed: bool
+    counts: list[CountOut]

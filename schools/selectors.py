@@ -1,10 +1,13 @@
 """Reads of the tree that pages and the API share, already limited by the policy."""
 
-from django.db.models import QuerySet
+import dataclasses
+
+from django.apps import apps
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from accounts import policy
 
-from .models import Kind, Organisation
+from .models import Kind, Organisation, OtherSchoolCount, OtherSchoolEntry, subtree_q
 
 
 def children_of(user, organisation: Organisation, kind: str | None = None) -> QuerySet[Organisation]:
@@ -20,3 +23,213 @@ def children_of(user, organisation: Organisation, kind: str | None = None) -> Qu
 
 def other_schools_of(user, lao: Organisation) -> QuerySet[Organisation]:
     return children_of(user, lao, Kind.OTHER_SCHOOL)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Other-affiliation headcounts: the LAO's grid, and live summaries for dashboards and reports (other apps read
+# these rather than the tables).
+
+
+@dataclasses.dataclass
+class GridRow:
+    school: Organisation
+    entry: OtherSchoolEntry | None
+    counts: dict[str, tuple[int, int]]  # level → (male, female); levels absent are 0
+
+    @property
+    def entered(self) -> bool:
+        return self.entry is not None
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.entry and self.entry.closed)
+
+    @property
+    def male(self) -> int:
+        return sum(m for m, _f in self.counts.values())
+
+    @property
+    def female(self) -> int:
+        return sum(f for _m, f in self.counts.values())
+
+    @property
+    def total(self) -> int:
+        return self.male + self.female
+
+
+@dataclasses.dataclass
+class Grid:
+    lao: Organisation
+    round: object
+    rows: list[GridRow]
+    levels: tuple  # students.levels.Level of the school levels, in order
+
+    @property
+    def entered(self) -> int:
+        return sum(1 for r in self.rows if r.entered)
+
+    @property
+    def missing(self) -> int:
+        return len(self.rows) - self.entered
+
+    def level_totals(self) -> dict[str, tuple[int, int]]:
+        totals = {lvl.code: [0, 0] for lvl in self.levels}
+        for row in self.rows:
+            for level, (m, f) in row.counts.items():
+                if level in totals:
+                    totals[level][0] += m
+                    totals[level][1] += f
+        return {k: (m, f) for k, (m, f) in totals.items()}
+
+    @property
+    def male(self) -> int:
+        return sum(r.male for r in self.rows)
+
+    @property
+    def female(self) -> int:
+        return sum(r.female for r in self.rows)
+
+    @property
+    def total(self) -> int:
+        return self.male + self.female
+
+
+def _counts_of(entry: OtherSchoolEntry) -> dict[str, tuple[int, int]]:
+    from students.levels import ORDER
+
+    rows = sorted(entry.counts.all(), key=lambda c: ORDER.get(c.class_level, 99))
+    return {c.class_level: (c.male, c.female) for c in rows}
+
+
+def lao_other_schools(lao: Organisation, *, active_only: bool = True) -> QuerySet[Organisation]:
+    """The LAO's own other-affiliation schools (the caller has already checked it may see the LAO)."""
+    qs = Organisation.objects.filter(parent=lao, kind=Kind.OTHER_SCHOOL).order_by("name_th", "code")
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def other_headcount_grid(*, lao: Organisation, round, schools=None) -> Grid:
+    """The grid of one LAO for one round: its active other-affiliation schools, each with its entry (or none)
+    and counts. Three queries whatever the number of schools."""
+    from students.levels import LEVELS, SCHOOL_CODES
+
+    schools = list(schools if schools is not None else lao_other_schools(lao))
+    entries = {
+        e.school_id: e
+        for e in OtherSchoolEntry.objects.filter(round_id=round.pk, school__in=[s.pk for s in schools])
+        .select_related("entered_by")
+        .prefetch_related("counts")
+    }
+    rows = []
+    for school in schools:
+        entry = entries.get(school.pk)
+        rows.append(GridRow(school=school, entry=entry, counts=_counts_of(entry) if entry else {}))
+    levels = tuple(lvl for lvl in LEVELS if lvl.code in SCHOOL_CODES)
+    return Grid(lao=lao, round=round, rows=rows, levels=levels)
+
+
+def other_school_entry(*, school: Organisation, round) -> OtherSchoolEntry | None:
+    """One school's entry for the round with its counts (two queries), or None before the first save."""
+    return (
+        OtherSchoolEntry.objects.filter(round_id=round.pk, school=school).prefetch_related("counts").first()
+    )
+
+
+def entry_counts(entry: OtherSchoolEntry | None) -> list[dict]:
+    """api.md's counts list for an entry, in class-level order."""
+    if entry is None:
+        return []
+    return [{"class_level": k, "male": m, "female": f} for k, (m, f) in _counts_of(entry).items()]
+
+
+def previous_round_with_entries(*, lao: Organisation, round):
+    """The latest round before `round` in which this LAO entered other-affiliation headcounts, or None."""
+    Round = apps.get_model("confirmations", "Round")
+    earlier = Q(academic_year__lt=round.academic_year) | Q(
+        academic_year=round.academic_year, term__lt=round.term
+    )
+    has_entries = OtherSchoolEntry.objects.filter(round=OuterRef("pk"), school__parent=lao)
+    return (
+        Round.objects.filter(earlier).filter(Exists(has_entries)).order_by("-academic_year", "-term").first()
+    )
+
+
+def previous_entries(*, lao: Organisation, round) -> tuple[object, dict[int, tuple[bool, dict]]]:
+    """For "copy from the previous round": (that round, {school id: (closed, {level: (male, female)})}); a
+    prefill for the grid, never saved by itself."""
+    previous = previous_round_with_entries(lao=lao, round=round)
+    if previous is None:
+        return None, {}
+    entries = OtherSchoolEntry.objects.filter(round=previous, school__parent=lao).prefetch_related("counts")
+    return previous, {e.school_id: (e.closed, _counts_of(e)) for e in entries}
+
+
+@dataclasses.dataclass
+class EntryProgress:
+    schools: int = 0  # active other-affiliation schools
+    entered: int = 0  # of those, with an entry for the round
+
+    @property
+    def missing(self) -> int:
+        return self.schools - self.entered
+
+
+def other_entry_progress(*, round, laos=None, path: str | None = None) -> dict[int, EntryProgress]:
+    """{LAO id: EntryProgress} for the LAOs given (objects or ids) or every LAO under `path`; LAOs with no
+    active other-affiliation school are absent. Two queries."""
+    schools = Organisation.objects.filter(kind=Kind.OTHER_SCHOOL, is_active=True)
+    entries = OtherSchoolEntry.objects.filter(round_id=getattr(round, "pk", round), school__is_active=True)
+    if laos is not None:
+        ids = [getattr(lao, "pk", lao) for lao in laos]
+        schools = schools.filter(parent_id__in=ids)
+        entries = entries.filter(school__parent_id__in=ids)
+    if path is not None:
+        schools = schools.filter(subtree_q(path))
+        entries = entries.filter(subtree_q(path, "school__path"))
+    progress: dict[int, EntryProgress] = {}
+    for row in schools.values("parent_id").annotate(n=Count("id")).order_by():
+        progress[row["parent_id"]] = EntryProgress(schools=row["n"])
+    for row in entries.values("school__parent_id").annotate(n=Count("id")).order_by():
+        if row["school__parent_id"] in progress:
+            progress[row["school__parent_id"]].entered = row["n"]
+    return progress
+
+
+def other_schools_missing(*, lao: Organisation, round) -> QuerySet[Organisation]:
+    """The LAO's active other-affiliation schools with no entry for the round (the blockers of its
+    other_schools confirmation, design.md rule 3)."""
+    entered = OtherSchoolEntry.objects.filter(round_id=getattr(round, "pk", round), school=OuterRef("pk"))
+    return lao_other_schools(lao).exclude(Exists(entered))
+
+
+def _summed(qs, key: str) -> dict[str, tuple[int, int]]:
+    return {
+        row[key]: (row["male"] or 0, row["female"] or 0)
+        for row in qs.values(key).annotate(male=Sum("male"), female=Sum("female")).order_by(key)
+    }
+
+
+def other_counts_by_level(*, round, path: str) -> dict[str, tuple[int, int]]:
+    """Live other-affiliation headcounts under `path` by class level: {level: (male, female)}. One query."""
+    from students.levels import ORDER
+
+    qs = OtherSchoolCount.objects.filter(entry__round_id=getattr(round, "pk", round)).filter(
+        subtree_q(path, "entry__school__path")
+    )
+    found = _summed(qs, "class_level")
+    return dict(sorted(found.items(), key=lambda kv: ORDER.get(kv[0], 99)))
+
+
+def other_counts_by_affiliation(*, round, path: str) -> dict[str, tuple[int, int]]:
+    """Live other-affiliation headcounts under `path` by affiliation: {affiliation: (male, female)}. One query."""
+    qs = OtherSchoolCount.objects.filter(entry__round_id=getattr(round, "pk", round)).filter(
+        subtree_q(path, "entry__school__path")
+    )
+    return _summed(qs.annotate(affiliation=F("entry__school__affiliation")), "affiliation")
+
+
+def other_counts_by_school(*, round, path: str) -> dict[int, tuple[int, int]]:
+    """Live other-affiliation headcounts under `path` per school id: {school id: (male, female)}. One query."""
+    qs = OtherSchoolCount.objects.filter(entry__round_id=getattr(round, "pk", round)).filter(
+        subtree_q(path, "entry__school__path")
+    )
+    return _summed(qs.annotate(school_id=F("entry__school_id")), "school_id")

@@ -1,14 +1,29 @@
-"""Writes to the organisation tree: the loader (api.md load_organisations) and tree maintenance."""
+"""Writes to the organisation tree: the loader (api.md load_organisations), tree maintenance, and the LAO's
+other-affiliation schools and their headcount entries."""
 
 import dataclasses
-from collections.abc import Iterable
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
 
-from django.db import transaction
+from django.apps import apps
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lec.errors import DomainError
+from lec.errors import DomainError, Invalid, invalid
+from lec.thai import clean_text, normalise_digits
 
-from .models import DEPTH, PARENT_KIND, Affiliation, Kind, LaoType, Organisation
+from .models import (
+    DEPTH,
+    PARENT_KIND,
+    Affiliation,
+    Kind,
+    LaoType,
+    Organisation,
+    OtherSchoolCount,
+    OtherSchoolEntry,
+)
 
 LOADER_COLUMNS = ["code", "kind", "name_th", "name_en", "parent_code", "lao_type", "affiliation"]
 _FIELDS = ("kind", "name_th", "name_en", "lao_type", "affiliation", "is_active")
@@ -227,3 +242,413 @@ def organisations_load(*, rows: list[tuple[int, dict]]) -> LoadResult:
     if moved:
         tree_rebuild(moved)
     return result
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Other-affiliation schools: the LAO's headcount entries (api.md "Other-affiliation headcounts") and the LAO's
+# own list of those schools. Every write locks the LAO row (design.md rule 10) and respects the edit lock that
+# confirmations.services sets on it (rule 7).
+
+MAX_COUNT = 99_999
+_WHOLE = re.compile(r"^\+?\d+$")
+_NEGATIVE = re.compile(r"^-\s*\d+([.,]\d*)?$")
+_DECIMAL = re.compile(r"^\+?\d*[.]\d+$")
+
+
+class CountError(ValueError):
+    """A count that is not a whole number of 0 or more; str() is the message for the user."""
+
+
+def parse_count(value) -> int:
+    """A headcount from what was typed or sent: a whole number ≥ 0. Thai digits, spaces and thousands
+    separators are accepted and a blank means 0; booleans, fractions, negatives and text are refused."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        raise CountError(_("Enter a whole number of 0 or more."))
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise CountError(_("Enter a whole number, without decimals."))
+        value = int(value)
+    if isinstance(value, int):
+        number = value
+    else:
+        text = normalise_digits(clean_text(value)).replace(" ", "")
+        if text == "":
+            return 0
+        if re.fullmatch(r"\+?\d{1,3}(,\d{3})+", text):
+            text = text.replace(",", "")
+        if _NEGATIVE.match(text):
+            raise CountError(_("A count cannot be below 0."))
+        if _DECIMAL.match(text):
+            raise CountError(_("Enter a whole number, without decimals."))
+        if not _WHOLE.match(text):
+            raise CountError(_("Enter a number of learners using digits, for example 25."))
+        number = int(text)
+    if number < 0:
+        raise CountError(_("A count cannot be below 0."))
+    if number > MAX_COUNT:
+        raise CountError(
+            _("Check this number: a count above %(max)s learners in one class level is not possible.")
+            % {"max": f"{MAX_COUNT:,}"}
+        )
+    return number
+
+
+@dataclasses.dataclass
+class CellProblem:
+    """One refused cell of an entry: `index` in the counts list, the level code when known, the field."""
+
+    index: int | None
+    level: str | None
+    field: str  # "class_level", "male", "female" or "closed"
+    message: str
+
+    def api_key(self) -> str:
+        return "closed" if self.field == "closed" else f"counts.{self.index}.{self.field}"
+
+    def grid_key(self, school_code: str) -> str:
+        if self.field == "closed":
+            return f"{school_code}.closed"
+        if self.level:
+            return f"{school_code}.{self.level}.{self.field}"
+        return f"{school_code}.counts.{self.index}.{self.field}"
+
+
+def _field(item, name):
+    if isinstance(item, Mapping):
+        return item.get(name)
+    return getattr(item, name, None)
+
+
+def other_school_entry_clean(*, closed, counts) -> tuple[bool, dict[str, tuple[int, int]], list[CellProblem]]:
+    """Validate one school's entry: (closed, {level: (male, female)} without all-zero levels, problems)."""
+    from students.levels import BY_CODE, SCHOOL_CODES, parse_level
+
+    problems: list[CellProblem] = []
+    levels: dict[str, tuple[int, int]] = {}
+    seen: set[str] = set()
+    if not isinstance(closed, bool):
+        problems.append(CellProblem(None, None, "closed", _("Say whether the school is closed.")))
+        closed = False
+    for index, item in enumerate(counts or []):
+        raw_level = _field(item, "class_level")
+        level = parse_level(raw_level) if raw_level not in (None, "") else None
+        if level is None:
+            problems.append(
+                CellProblem(
+                    index, None, "class_level", _("Choose a school class level, for example ป.1 or ม.1.")
+                )
+            )
+        elif level not in SCHOOL_CODES:
+            problems.append(
+                CellProblem(
+                    index,
+                    None,
+                    "class_level",
+                    _("%(level)s is a child development centre age group; use school class levels only.")
+                    % {"level": BY_CODE[level].short},
+                )
+            )
+            level = None
+        elif level in seen:
+            problems.append(
+                CellProblem(
+                    index,
+                    None,
+                    "class_level",
+                    _("%(level)s is listed twice; give each class level once.")
+                    % {"level": BY_CODE[level].short},
+                )
+            )
+            level = None
+        pair = []
+        for gender in ("male", "female"):
+            try:
+                pair.append(parse_count(_field(item, gender)))
+            except CountError as exc:
+                problems.append(CellProblem(index, level, gender, str(exc)))
+                pair.append(0)
+        if level is not None:
+            seen.add(level)
+            if pair[0] or pair[1]:
+                levels[level] = (pair[0], pair[1])
+    if closed and levels:
+        problems.append(
+            CellProblem(
+                None,
+                None,
+                "closed",
+                _("A closed school has no learners: set every count to 0, or untick “closed”."),
+            )
+        )
+    return closed, levels, problems
+
+
+def _round_model():
+    return apps.get_model("confirmations", "Round")
+
+
+def _lock_for_entry(*, lao: Organisation, round) -> Organisation:
+    """Lock the LAO row (shared with other writers, exclusive against a confirm) and check the edit lock and the
+    round, in that order (api.md: confirmed_locked, round_not_open)."""
+    locked = Organisation.objects.select_for_update(no_key=True).get(pk=lao.pk)
+    if locked.other_schools_locked:
+        raise DomainError(
+            _(
+                "The other-affiliation headcounts of %(lao)s are confirmed for this round; ask the province "
+                "to unlock them before making changes."
+            )
+            % {"lao": locked.name_th},
+            code="confirmed_locked",
+        )
+    state = _round_state(round.pk)
+    if state != "open":
+        raise DomainError(
+            _("The round is not open: headcounts can only be entered while a round is open."),
+            code="round_not_open",
+        )
+    return locked
+
+
+def _round_state(round_id: int) -> str | None:
+    """The round's state read under a shared row lock on PostgreSQL, so a close cannot commit between this check
+    and our write; a plain read elsewhere."""
+    Round = _round_model()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT state FROM {Round._meta.db_table} WHERE id = %s FOR SHARE", [round_id])
+            row = cursor.fetchone()
+        return row[0] if row else None
+    return Round.objects.filter(pk=round_id).values_list("state", flat=True).first()
+
+
+def _require_edit(acting_user, lao: Organisation) -> None:
+    if acting_user is not None:
+        from accounts import policy
+
+        policy.require(acting_user, "edit_other_schools", lao)
+
+
+def _write_entries(*, lao, round, cleaned: dict, acting_user) -> dict[int, "OtherSchoolEntry"]:
+    """Replace the entries of the schools in `cleaned` ({school: (closed, levels)}) in a constant number of
+    queries. Returns {school id: entry}."""
+    schools = list(cleaned)
+    existing = {
+        e.school_id: e
+        for e in OtherSchoolEntry.objects.filter(round_id=round.pk, school__in=[s.pk for s in schools])
+    }
+    user = acting_user if getattr(acting_user, "pk", None) else None
+    now = timezone.now()
+    new, changed = [], []
+    for school, (closed, _levels) in cleaned.items():
+        entry = existing.get(school.pk)
+        if entry is None:
+            entry = OtherSchoolEntry(
+                round_id=round.pk, school=school, lao=lao, closed=closed, entered_by=user
+            )
+            new.append(entry)
+            existing[school.pk] = entry
+        else:
+            entry.closed, entry.entered_by, entry.lao, entry.updated_at = closed, user, lao, now
+            changed.append(entry)
+    if changed:
+        OtherSchoolEntry.objects.bulk_update(changed, ["closed", "entered_by", "lao", "updated_at"])
+        OtherSchoolCount.objects.filter(entry__in=[e.pk for e in changed]).delete()
+    if new:
+        OtherSchoolEntry.objects.bulk_create(new)
+    OtherSchoolCount.objects.bulk_create(
+        [
+            OtherSchoolCount(entry=existing[school.pk], class_level=level, male=male, female=female)
+            for school, (_closed, levels) in cleaned.items()
+            for level, (male, female) in levels.items()
+        ],
+        batch_size=2000,
+    )
+    return existing
+
+
+def _audit_entries(*, acting_user, lao, round, cleaned) -> None:
+    from accounts.services import audit
+
+    audit(
+        user=acting_user,
+        action="other_headcounts_save",
+        organisation=lao,
+        object_ref=f"round:{round.pk}",
+        schools={
+            s.code: {
+                "closed": closed,
+                "male": sum(m for m, _f in levels.values()),
+                "female": sum(f for _m, f in levels.values()),
+            }
+            for s, (closed, levels) in cleaned.items()
+        },
+    )
+
+
+@transaction.atomic
+def other_school_headcounts_save(*, lao: Organisation, round, entries: Mapping, acting_user) -> int:
+    """Save a whole grid for one LAO and round, all or nothing: {school code: {"closed", "counts": [{"class_level",
+    "male", "female"}]}}. Any bad cell raises Invalid keyed "<school>.<level>.<male|female>" (or
+    "<school>.closed", "<school>.counts.<i>.class_level") and nothing is written. Returns the schools saved."""
+    _require_edit(acting_user, lao)
+    lao = _lock_for_entry(lao=lao, round=round)
+    schools = {
+        s.code: s
+        for s in Organisation.objects.filter(
+            parent=lao, kind=Kind.OTHER_SCHOOL, code__in=list(entries.keys())
+        )
+    }
+    errors: dict[str, list[str]] = {}
+    cleaned = {}
+    for code, raw in entries.items():
+        school = schools.get(code)
+        if school is None:
+            errors[f"{code}.closed"] = [
+                _("%(code)s is not an other-affiliation school of this LAO.") % {"code": code}
+            ]
+            continue
+        closed, levels, problems = other_school_entry_clean(
+            closed=_field(raw, "closed") or False, counts=_field(raw, "counts")
+        )
+        for problem in problems:
+            errors.setdefault(problem.grid_key(code), []).append(problem.message)
+        cleaned[school] = (closed, levels)
+    if errors:
+        raise Invalid(errors)
+    if cleaned:
+        _write_entries(lao=lao, round=round, cleaned=cleaned, acting_user=acting_user)
+        _audit_entries(acting_user=acting_user, lao=lao, round=round, cleaned=cleaned)
+    return len(cleaned)
+
+
+@transaction.atomic
+def other_school_headcount_save(
+    *, school: Organisation, round, closed, counts, acting_user
+) -> "OtherSchoolEntry":
+    """Replace one school's entry for the round (the API's PUT). Problems are keyed as api.md's dotted paths
+    ("counts.0.male", "closed"); nothing is written when any is found."""
+    if school.kind != Kind.OTHER_SCHOOL or school.parent_id is None:
+        raise DomainError(_("This is not an other-affiliation school."), code="invalid_transition")
+    lao = Organisation.objects.get(pk=school.parent_id)
+    _require_edit(acting_user, lao)
+    lao = _lock_for_entry(lao=lao, round=round)
+    closed, levels, problems = other_school_entry_clean(closed=closed, counts=counts)
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for problem in problems:
+            errors.setdefault(problem.api_key(), []).append(problem.message)
+        raise Invalid(errors)
+    cleaned = {school: (closed, levels)}
+    entry = _write_entries(lao=lao, round=round, cleaned=cleaned, acting_user=acting_user)[school.pk]
+    _audit_entries(acting_user=acting_user, lao=lao, round=round, cleaned=cleaned)
+    return entry
+
+
+def _lock_lao_for_list(*, lao: Organisation, acting_user) -> Organisation:
+    """The LAO row locked for a change to its list of other-affiliation schools. Refused while its other-school
+    headcounts are confirmed: a school added or closed then would change what was confirmed."""
+    if lao.kind != Kind.LAO:
+        raise DomainError(_("Only an LAO has other-affiliation schools."), code="invalid_transition")
+    _require_edit(acting_user, lao)
+    locked = Organisation.objects.select_for_update(no_key=True).get(pk=lao.pk)
+    if locked.other_schools_locked:
+        raise DomainError(
+            _(
+                "The other-affiliation schools of %(lao)s are confirmed for this round; ask the province to "
+                "unlock them before adding or closing a school."
+            )
+            % {"lao": locked.name_th},
+            code="confirmed_locked",
+        )
+    return locked
+
+
+@transaction.atomic
+def other_school_add(
+    *, lao: Organisation, code: str, name_th: str, affiliation: str, acting_user, name_en: str = ""
+) -> Organisation:
+    """An LAO records an other-affiliation school that opened in its area."""
+    lao = _lock_lao_for_list(lao=lao, acting_user=acting_user)
+    code = normalise_digits(clean_text(code)).replace(" ", "")
+    name_th, name_en = clean_text(name_th), clean_text(name_en)
+    errors: dict[str, list[str]] = {}
+    if not code:
+        errors["code"] = [_("Enter the school's code.")]
+    elif not re.fullmatch(r"[0-9A-Za-z\-]{1,32}", code):
+        errors["code"] = [_("Use digits and letters only in the code, at most 32.")]
+    elif Organisation.objects.filter(code=code).exists():
+        errors["code"] = [_("Code %(code)s is already used by another organisation.") % {"code": code}]
+    if not name_th:
+        errors["name_th"] = [_("Enter the school's Thai name.")]
+    elif len(name_th) > 255:
+        errors["name_th"] = [_("The name is too long (at most 255 characters).")]
+    if len(name_en) > 255:
+        errors["name_en"] = [_("The name is too long (at most 255 characters).")]
+    if affiliation not in Affiliation.values:
+        errors["affiliation"] = [_("Choose the school's affiliation.")]
+    if errors:
+        raise Invalid(errors)
+    school = Organisation(
+        kind=Kind.OTHER_SCHOOL,
+        code=code,
+        name_th=name_th,
+        name_en=name_en,
+        affiliation=affiliation,
+        parent=lao,
+    )
+    for field, value in derived_fields(Kind.OTHER_SCHOOL, lao, code).items():
+        setattr(school, field, value)
+    school.save()
+    from accounts.services import audit
+
+    audit(user=acting_user, action="other_school_add", organisation=lao, object_ref=code, name_th=name_th)
+    return school
+
+
+@transaction.atomic
+def other_school_close(
+    *, school: Organisation, closed_on: dt.date | None = None, acting_user
+) -> Organisation:
+    """An LAO marks an other-affiliation school as closed (never deleted). While a round is open, the school's
+    entry for it becomes "closed" with no learners, so it stops counting and needs no further entry."""
+    if school.kind != Kind.OTHER_SCHOOL:
+        raise DomainError(_("This is not an other-affiliation school."), code="invalid_transition")
+    lao = _lock_lao_for_list(lao=Organisation.objects.get(pk=school.parent_id), acting_user=acting_user)
+    school = Organisation.objects.get(pk=school.pk)
+    if not school.is_active:
+        raise DomainError(_("This school is already closed."), code="not_active")
+    today = timezone.localdate()
+    closed_on = closed_on or today
+    if closed_on > today:
+        raise invalid("closed_on", _("The closing date cannot be in the future."))
+    school.is_active = False
+    school.closed_on = closed_on
+    school.save(update_fields=["is_active", "closed_on", "updated_at"])
+    open_round = _round_model().objects.filter(state="open").first()
+    if open_round is not None:
+        _write_entries(lao=lao, round=open_round, cleaned={school: (True, {})}, acting_user=acting_user)
+    from accounts.services import audit
+
+    audit(user=acting_user, action="other_school_close", organisation=lao, object_ref=school.code,
+          closed_on=closed_on.isoformat())  # fmt: skip
+    return school
+
+
+@transaction.atomic
+def other_school_reopen(*, school: Organisation, acting_user) -> Organisation:
+    """Undo a close made by mistake: the school is active again (its entry for the open round, if any, stays as it
+    is until the LAO corrects it in the grid)."""
+    if school.kind != Kind.OTHER_SCHOOL:
+        raise DomainError(_("This is not an other-affiliation school."), code="invalid_transition")
+    lao = _lock_lao_for_list(lao=Organisation.objects.get(pk=school.parent_id), acting_user=acting_user)
+    school = Organisation.objects.get(pk=school.pk)
+    if school.is_active:
+        raise DomainError(_("This school is already open."), code="invalid_transition")
+    school.is_active, school.closed_on = True, None
+    school.save(update_fields=["is_active", "closed_on", "updated_at"])
+    from accounts.services import audit
+
+    audit(user=acting_user, action="other_school_reopen", organisation=lao, object_ref=school.code)
+    return school

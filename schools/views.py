@@ -1,13 +1,24 @@
-"""The organisation page: who it is, where it sits, and its children with links."""
+"""The organisation page, and the LAO's other-affiliation schools: the headcount grid and the list with add/close."""
 
+from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts import policy
+from lec import thai
+from lec.errors import Invalid, NotFound
 
-from .models import Organisation
+from . import selectors, services
+from .forms import OtherSchoolAddForm, OtherSchoolCloseForm, grid_post, grid_rows, level_totals
+from .models import Kind, Organisation
 from .selectors import children_of
+
+GRID_PAGE_SIZE = 200  # schools per grid page; an LAO rarely has more than a few dozen
 
 
 @login_required
@@ -24,5 +35,180 @@ def organisation(request, code):
     return render(
         request,
         "schools/organisation.html",
-        {"org": org, "ancestors": ancestors, "page": page, "actions": set(policy.actions_on(request.user, org))},
+        {"org": org, "ancestors": ancestors, "page": page, "actions": set(policy.actions_on(request.user, org)),
+         "other_panel": _other_panel(org)},
     )  # fmt: skip
+
+
+def _open_round():
+    return apps.get_model("confirmations", "Round").objects.filter(state="open").first()
+
+
+def _other_panel(org) -> dict | None:
+    """What the organisation page's other-affiliation panel shows, for an LAO or an other-affiliation school."""
+    if org.kind == Kind.LAO:
+        round_ = _open_round()
+        counts = {"active": 0, "closed": 0}
+        for row in selectors.lao_other_schools(org, active_only=False).values_list("is_active", flat=True):
+            counts["active" if row else "closed"] += 1
+        progress = None
+        if round_ is not None and counts["active"]:
+            progress = selectors.other_entry_progress(round=round_, laos=[org]).get(org.pk)
+        return {"round": round_, "progress": progress, **counts}
+    if org.kind == Kind.OTHER_SCHOOL:
+        round_ = _open_round()
+        entry = selectors.other_school_entry(school=org, round=round_) if round_ else None
+        counts = selectors.entry_counts(entry)
+        codes = org.path.split("/")
+        return {
+            "round": round_,
+            "entry": entry,
+            "total": sum(c["male"] + c["female"] for c in counts),
+            "lao_code": codes[-2] if len(codes) > 1 else "",
+        }
+    return None
+
+
+def _lao(request, code: str, action: str = "view_subtree") -> Organisation:
+    return policy.access_organisation(
+        request.user, code, action, queryset=Organisation.objects.filter(kind=Kind.LAO)
+    )
+
+
+def _grid_round(request):
+    """The round the grid shows: ?round=<id> (to look back), else the open round, else the latest one."""
+    Round = apps.get_model("confirmations", "Round")
+    wanted = request.GET.get("round", "")
+    if wanted:
+        found = Round.objects.filter(pk=wanted).first() if wanted.isdigit() else None
+        if found is None:
+            raise NotFound()
+        return found
+    return _open_round() or Round.objects.order_by("-academic_year", "-term").first()
+
+
+@login_required
+def other_headcounts(request, code):
+    lao = _lao(request, code)
+    round_ = _grid_round(request)
+    context = {"lao": lao, "round": round_, "editable": False}
+    if round_ is None:
+        return render(request, "schools/other_headcounts.html", context)
+    may_edit = policy.can(request.user, "edit_other_schools", lao)
+    context["editable"] = editable = may_edit and round_.state == "open" and not lao.other_schools_locked
+    page = Paginator(selectors.lao_other_schools(lao), GRID_PAGE_SIZE).get_page(request.GET.get("page"))
+    grid = selectors.other_headcount_grid(lao=lao, round=round_, schools=page.object_list)
+    previous_round, previous = selectors.previous_entries(lao=lao, round=round_)
+    typed = errors = None
+    if request.method == "POST":
+        if not may_edit:
+            policy.require(request.user, "edit_other_schools", lao)
+        entries, typed, errors = grid_post(request.POST, grid)
+        try:
+            if errors:
+                raise Invalid(errors)
+            saved = services.other_school_headcounts_save(
+                lao=lao, round=round_, entries=entries, acting_user=request.user
+            )
+        except Invalid as exc:
+            errors = {**exc.errors, **errors}
+        else:
+            messages.success(
+                request,
+                _("Saved the numbers of learners of %(n)s schools on %(when)s.")
+                % {"n": saved, "when": thai.format_datetime(timezone.now())},
+            )
+            return redirect(request.get_full_path())
+    copy = editable and request.GET.get("copy") == "previous" and typed is None
+    rows = grid_rows(grid, typed=typed, errors=errors, previous=previous if copy else None)
+    totals = level_totals(rows, grid.levels)
+    context.update(
+        grid=grid,
+        rows=rows,
+        totals=totals,
+        grand=(sum(t[1] for t in totals), sum(t[2] for t in totals)),
+        page=page,
+        errors=[e for row in rows for e in row.errors],
+        previous_round=previous_round,
+        copied=sum(1 for r in rows if r.copied),
+        can_copy=editable and previous_round is not None and grid.missing > 0,
+    )
+    return render(request, "schools/other_headcounts.html", context)
+
+
+@login_required
+def other_schools(request, code):
+    lao = _lao(request, code)
+    round_ = _open_round()
+    schools = list(selectors.lao_other_schools(lao, active_only=False))
+    entered = set()
+    if round_ is not None:
+        entered = set(
+            selectors.OtherSchoolEntry.objects.filter(round=round_, school__in=schools).values_list(
+                "school_id", flat=True
+            )
+        )
+    return render(
+        request,
+        "schools/other_schools.html",
+        {"lao": lao, "schools": schools, "round": round_, "entered": entered,
+         "may_edit": policy.can(request.user, "edit_other_schools", lao)},
+    )  # fmt: skip
+
+
+@login_required
+def other_school_add(request, code):
+    lao = _lao(request, code, "edit_other_schools")
+    form = OtherSchoolAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            school = services.other_school_add(lao=lao, acting_user=request.user, **form.cleaned_data)
+        except Invalid as exc:
+            for field, problems in exc.errors.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, _("Added %(name)s.") % {"name": school.name_th})
+            return redirect("schools:other_schools", lao.code)
+    return render(request, "schools/other_school_add.html", {"lao": lao, "form": form})
+
+
+def _lao_school(request, code, school_code):
+    lao = _lao(request, code, "edit_other_schools")
+    school = Organisation.objects.filter(code=school_code, parent=lao, kind=Kind.OTHER_SCHOOL).first()
+    if school is None:
+        raise NotFound()
+    return lao, school
+
+
+@login_required
+def other_school_close(request, code, school_code):
+    lao, school = _lao_school(request, code, school_code)
+    initial = {"closed_on": thai.format_date_input(timezone.localdate())}
+    form = OtherSchoolCloseForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.other_school_close(
+                school=school, closed_on=form.cleaned_data["closed_on"], acting_user=request.user
+            )
+        except Invalid as exc:
+            for problems in exc.errors.values():
+                for problem in problems:
+                    form.add_error("closed_on", problem)
+        else:
+            messages.success(request, _("%(name)s is now recorded as closed.") % {"name": school.name_th})
+            return redirect("schools:other_schools", lao.code)
+    return render(
+        request,
+        "schools/other_school_close.html",
+        {"lao": lao, "school": school, "form": form, "round": _open_round()},
+    )
+
+
+@login_required
+@require_POST
+def other_school_reopen(request, code, school_code):
+    lao, school = _lao_school(request, code, school_code)
+    services.other_school_reopen(school=school, acting_user=request.user)
+    messages.success(request, _("%(name)s is open again.") % {"name": school.name_th})
+    return redirect("schools:other_schools", lao.code)

@@ -1,0 +1,248 @@
+"""Forms of the schools pages: the other-affiliation headcount grid (one request for every school of the LAO) and
+the LAO's add/close forms for its other-affiliation schools."""
+
+import dataclasses
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lec import thai
+
+from .models import Affiliation
+from .services import CountError, parse_count
+
+GENDERS = ("male", "female")
+
+
+def field_name(code: str, level: str, gender: str) -> str:
+    """The input name of one cell; the same string is the key of the service's error for that cell."""
+    return f"{code}.{level}.{gender}"
+
+
+def closed_name(code: str) -> str:
+    return f"{code}.closed"
+
+
+def field_id(name: str) -> str:
+    return "f-" + name.replace(".", "-")
+
+
+@dataclasses.dataclass
+class Cell:
+    name: str
+    value: str
+    error: str = ""
+
+    @property
+    def id(self) -> str:
+        return field_id(self.name)
+
+    @property
+    def number(self) -> int:
+        try:
+            return parse_count(self.value)
+        except CountError:
+            return 0
+
+
+@dataclasses.dataclass
+class LevelCells:
+    level: object  # students.levels.Level
+    male: Cell
+    female: Cell
+    main: bool = True  # shown at once; the others sit behind "other class levels"
+
+    @property
+    def total(self) -> int:
+        return self.male.number + self.female.number
+
+    @property
+    def has_error(self) -> bool:
+        return bool(self.male.error or self.female.error)
+
+
+@dataclasses.dataclass
+class SchoolRows:
+    school: object
+    entry: object
+    closed: bool
+    closed_error: str
+    cells: list[LevelCells]
+    copied: bool = False
+
+    @property
+    def closed_name(self) -> str:
+        return closed_name(self.school.code)
+
+    @property
+    def closed_id(self) -> str:
+        return field_id(self.closed_name)
+
+    @property
+    def main_cells(self) -> list[LevelCells]:
+        return [c for c in self.cells if c.main]
+
+    @property
+    def other_cells(self) -> list[LevelCells]:
+        return [c for c in self.cells if not c.main]
+
+    @property
+    def open_others(self) -> bool:
+        return any(c.has_error or c.total for c in self.other_cells)
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        """(field id, message) for the error summary and the school's own list."""
+        found = [(self.closed_id, self.closed_error)] if self.closed_error else []
+        for c in self.cells:
+            for gender, cell in (("male", c.male), ("female", c.female)):
+                if cell.error:
+                    found.append((cell.id, f"{c.level.short} {_gender_label(gender)}: {cell.error}"))
+        return found
+
+    @property
+    def male(self) -> int:
+        return sum(c.male.number for c in self.cells)
+
+    @property
+    def female(self) -> int:
+        return sum(c.female.number for c in self.cells)
+
+    @property
+    def total(self) -> int:
+        return self.male + self.female
+
+
+def _gender_label(gender: str) -> str:
+    return _("Male") if gender == "male" else _("Female")
+
+
+def grid_rows(grid, *, typed=None, errors=None, previous=None) -> list[SchoolRows]:
+    """What the grid page shows per school: the values typed (after a refused save), else the saved counts, else
+    the previous round's counts when copying (`previous` = {school id: (closed, counts)}), else blanks."""
+    typed = typed or {}
+    errors = errors or {}
+    previous = previous or {}
+    rows = []
+    for row in grid.rows:
+        code = row.school.code
+        copied = False
+        if code in typed:
+            closed, values = typed[code]
+        elif row.entered:
+            closed = row.closed
+            values = {(lvl.code, g): str(row.counts.get(lvl.code, (0, 0))[i]) for lvl in grid.levels
+                      for i, g in enumerate(GENDERS)}  # fmt: skip
+        elif row.school.pk in previous:
+            prev_closed, prev_counts = previous[row.school.pk]
+            closed, copied = prev_closed, True
+            values = {(lvl.code, g): str(prev_counts.get(lvl.code, (0, 0))[i]) for lvl in grid.levels
+                      for i, g in enumerate(GENDERS)}  # fmt: skip
+        else:
+            closed, values = False, {}
+        cells = []
+        for lvl in grid.levels:
+            pair = []
+            for gender in GENDERS:
+                name = field_name(code, lvl.code, gender)
+                pair.append(Cell(name, values.get((lvl.code, gender), ""), " ".join(errors.get(name, []))))
+            cells.append(LevelCells(lvl, *pair))
+        used = {c.level.code for c in cells if c.total or c.has_error}
+        used |= {lvl for lvl, (m, f) in row.counts.items() if m or f}
+        if row.school.pk in previous:
+            used |= {lvl for lvl, (m, f) in previous[row.school.pk][1].items() if m or f}
+        if used:
+            for c in cells:
+                c.main = c.level.code in used
+        rows.append(
+            SchoolRows(
+                row.school, row.entry, closed, " ".join(errors.get(closed_name(code), [])), cells, copied
+            )
+        )
+    return rows
+
+
+def grid_post(data, grid) -> tuple[dict, dict, dict]:
+    """Read the grid's POST: (entries for the service, what was typed per school, page-level errors).
+
+    A school left entirely blank and not ticked closed is not sent: it stays "not entered" rather than becoming
+    a school with 0 learners. One that had an entry and was blanked is an error, not a silent change."""
+    entries, typed, errors = {}, {}, {}
+    for row in grid.rows:
+        code = row.school.code
+        closed = data.get(closed_name(code)) in ("1", "on", "true")
+        values = {}
+        counts = []
+        for lvl in grid.levels:
+            item = {"class_level": lvl.code}
+            for gender in GENDERS:
+                raw = data.get(field_name(code, lvl.code, gender), "")
+                values[(lvl.code, gender)] = raw
+                item[gender] = raw
+            counts.append(item)
+        typed[code] = (closed, values)
+        blank = all(thai.clean_text(v) == "" for v in values.values())
+        if blank and not closed:
+            if row.entered:
+                errors[closed_name(code)] = [
+                    _("Enter this school's numbers of learners, or tick “closed” if it has closed.")
+                ]
+            continue
+        entries[code] = {"closed": closed, "counts": counts}
+    return entries, typed, errors
+
+
+class OtherSchoolAddForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("School code"),
+        max_length=32,
+        help_text=gettext_lazy(
+            "The code the school's own affiliation gives it, for example the OBEC 10-digit code."
+        ),
+    )
+    name_th = forms.CharField(label=gettext_lazy("Name in Thai"), max_length=255)
+    name_en = forms.CharField(
+        label=gettext_lazy("Name in English (optional)"), max_length=255, required=False
+    )
+    affiliation = forms.ChoiceField(
+        label=gettext_lazy("Affiliation"), choices=[("", "—")] + list(Affiliation.choices)
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}_help"
+        self.fields["code"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+
+class OtherSchoolCloseForm(forms.Form):
+    closed_on = forms.CharField(
+        label=gettext_lazy("Date the school closed"),
+        help_text=gettext_lazy("dd/mm/yyyy in the Buddhist Era, for example 15/05/2569."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["closed_on"].widget.attrs.update(
+            {"class": "form-control", "aria-describedby": "id_closed_on_help", "autocomplete": "off"}
+        )
+
+    def clean_closed_on(self):
+        try:
+            return thai.parse_date(self.cleaned_data["closed_on"])
+        except thai.DateParseError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+def level_totals(rows: list[SchoolRows], levels) -> list[tuple[object, int, int]]:
+    """(level, male, female) over the schools shown, from what the page shows (so totals match the cells)."""
+    sums = {lvl.code: [0, 0] for lvl in levels}
+    for row in rows:
+        for c in row.cells:
+            sums[c.level.code][0] += c.male.number
+            sums[c.level.code][1] += c.female.number
+    return [(lvl, *sums[lvl.code]) for lvl in levels]

@@ -1,0 +1,298 @@
+"""Other-affiliation headcounts: cell validation, the all-or-nothing grid save, the closed-school rule, the edit
+lock and the round, the LAO's add/close of schools, copy from the previous round and the live summaries."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import AuditLog
+from confirmations.models import Round
+from lec.errors import DomainError, Forbidden, Invalid
+from schools import selectors
+from schools.models import Kind, Organisation, OtherSchoolCount, OtherSchoolEntry
+from schools.services import (
+    CountError,
+    other_school_add,
+    other_school_close,
+    other_school_headcount_save,
+    other_school_headcounts_save,
+    other_school_reopen,
+    parse_count,
+)
+from tests.factories import org
+
+
+def make_round(year=2569, term=1, state="open"):
+    now = timezone.now()
+    return Round.objects.create(
+        academic_year=year, term=term, census_date=dt.date(year - 543, 6 if term == 1 else 11, 10),
+        opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(days=30), state=state,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def rnd(db):
+    return make_round()
+
+
+@pytest.fixture
+def lao_user(tree):
+    return tree.users["lao1"]
+
+
+def counts_of(school, rnd):
+    entry = OtherSchoolEntry.objects.get(school=school, round=rnd)
+    return entry.closed, {c.class_level: (c.male, c.female) for c in entry.counts.all()}
+
+
+# --- parse_count -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [(0, 0), (12, 12), ("12", 12), (" 7 ", 7), ("๑๒", 12), ("๐", 0), ("", 0), (None, 0), ("1,234", 1234),
+     (3.0, 3), ("+5", 5)],
+)  # fmt: skip
+def test_counts_accept_whole_numbers_thai_digits_and_blank(raw, expected):
+    assert parse_count(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [-1, "-3", "2.5", 2.5, "abc", "12a", True, False, "1,23", "100000"])
+def test_counts_refuse_negatives_fractions_text_booleans_and_absurd_sizes(raw):
+    with pytest.raises(CountError):
+        parse_count(raw)
+
+
+# --- the grid save -----------------------------------------------------------------------------------------------
+
+
+def test_grid_save_writes_every_school_and_skips_zero_levels(tree, rnd, lao_user):
+    other3 = org(Kind.OTHER_SCHOOL, tree.lao1, code="9050100003")
+    saved = other_school_headcounts_save(
+        lao=tree.lao1, round=rnd, acting_user=lao_user,
+        entries={
+            "9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": "๑๐", "female": 12},
+                                                       {"class_level": "p2", "male": 0, "female": ""}]},
+            other3.code: {"closed": True, "counts": []},
+        },
+    )  # fmt: skip
+    assert saved == 2
+    assert counts_of(tree.other1, rnd) == (False, {"p1": (10, 12)})
+    assert counts_of(other3, rnd) == (True, {})
+    entry = OtherSchoolEntry.objects.get(school=tree.other1, round=rnd)
+    assert entry.lao == tree.lao1 and entry.entered_by == lao_user
+    log = AuditLog.objects.get(action="other_headcounts_save")
+    assert log.organisation == tree.lao1 and log.detail["schools"]["9050100001"] == {
+        "closed": False, "male": 10, "female": 12}  # fmt: skip
+
+
+def test_grid_save_replaces_the_previous_entry(tree, rnd, lao_user):
+    entries = {"9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 5, "female": 5}]}}
+    other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+    entries = {"9050100001": {"closed": False, "counts": [{"class_level": "m1", "male": 1, "female": 2}]}}
+    other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+    assert counts_of(tree.other1, rnd) == (False, {"m1": (1, 2)})
+    assert OtherSchoolEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "cell, key",
+    [
+        ({"class_level": "p1", "male": -1, "female": 0}, "9050100001.p1.male"),
+        ({"class_level": "p1", "male": 0, "female": "2.5"}, "9050100001.p1.female"),
+        ({"class_level": "p1", "male": "ten", "female": 0}, "9050100001.p1.male"),
+        ({"class_level": "cdc3", "male": 1, "female": 0}, "9050100001.counts.1.class_level"),
+        ({"class_level": "zz", "male": 1, "female": 0}, "9050100001.counts.1.class_level"),
+        ({"class_level": "k1", "male": 1, "female": 0}, "9050100001.counts.1.class_level"),  # k1 twice
+    ],
+)
+def test_one_bad_cell_refuses_the_whole_grid_and_names_the_cell(tree, rnd, lao_user, cell, key):
+    other3 = org(Kind.OTHER_SCHOOL, tree.lao1, code="9050100003")
+    entries = {
+        other3.code: {"closed": False, "counts": [{"class_level": "p1", "male": 3, "female": 4}]},
+        "9050100001": {"closed": False, "counts": [{"class_level": "k1", "male": 1, "female": 1}, cell]},
+    }
+    with pytest.raises(Invalid) as exc:
+        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+    assert list(exc.value.errors) == [key]
+    assert not OtherSchoolEntry.objects.exists() and not OtherSchoolCount.objects.exists()
+    assert not AuditLog.objects.filter(action="other_headcounts_save").exists()
+
+
+def test_every_bad_cell_gets_its_own_message(tree, rnd, lao_user):
+    entries = {"9050100001": {"closed": False, "counts": [
+        {"class_level": "p1", "male": -1, "female": "x"}, {"class_level": "p2", "male": "1.5", "female": 1}]}}  # fmt: skip
+    with pytest.raises(Invalid) as exc:
+        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+    assert set(exc.value.errors) == {"9050100001.p1.male", "9050100001.p1.female", "9050100001.p2.male"}
+    assert "0" in exc.value.errors["9050100001.p1.male"][0]  # "ต้องไม่ต่ำกว่า 0"
+
+
+def test_a_closed_school_must_have_every_count_zero(tree, rnd, lao_user):
+    entries = {"9050100001": {"closed": True, "counts": [{"class_level": "p1", "male": 1, "female": 0}]}}
+    with pytest.raises(Invalid) as exc:
+        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+    assert list(exc.value.errors) == ["9050100001.closed"]
+    assert not OtherSchoolEntry.objects.exists()
+    entries = {"9050100001": {"closed": True, "counts": [{"class_level": "p1", "male": "0", "female": ""}]}}
+    other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+    assert counts_of(tree.other1, rnd) == (True, {})
+
+
+def test_a_school_of_another_lao_cannot_be_slipped_into_the_grid(tree, rnd, lao_user):
+    entries = {"9050300001": {"closed": False, "counts": [{"class_level": "p1", "male": 1, "female": 1}]}}
+    with pytest.raises(Invalid) as exc:
+        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+    assert list(exc.value.errors) == ["9050300001.closed"]
+    assert not OtherSchoolEntry.objects.exists()
+
+
+def test_the_edit_lock_refuses_and_writes_nothing(tree, rnd, lao_user):
+    Organisation.objects.filter(pk=tree.lao1.pk).update(other_schools_locked=True)
+    entries = {"9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 1, "female": 1}]}}
+    with pytest.raises(DomainError) as exc:
+        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+    assert exc.value.code == "confirmed_locked"
+    with pytest.raises(DomainError) as exc:
+        other_school_headcount_save(
+            school=tree.other1, round=rnd, closed=False, counts=[], acting_user=lao_user
+        )
+    assert exc.value.code == "confirmed_locked"
+    assert not OtherSchoolEntry.objects.exists()
+
+
+def test_the_lock_is_read_from_the_database_not_the_object_in_hand(tree, rnd, lao_user):
+    stale = Organisation.objects.get(pk=tree.lao1.pk)
+    Organisation.objects.filter(pk=tree.lao1.pk).update(other_schools_locked=True)
+    with pytest.raises(DomainError):
+        other_school_headcounts_save(lao=stale, round=rnd, entries={"9050100001": {"closed": True}},
+                                     acting_user=lao_user)  # fmt: skip
+    assert not OtherSchoolEntry.objects.exists()
+
+
+@pytest.mark.parametrize("state", ["planned", "closed"])
+def test_only_an_open_round_takes_entries(tree, lao_user, state):
+    rnd = make_round(state=state)
+    with pytest.raises(DomainError) as exc:
+        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries={"9050100001": {"closed": True}},
+                                     acting_user=lao_user)  # fmt: skip
+    assert exc.value.code == "round_not_open"
+    assert not OtherSchoolEntry.objects.exists()
+
+
+def test_only_the_laos_officers_may_save(tree, rnd):
+    entries = {"9050100001": {"closed": True}}
+    with pytest.raises(Forbidden):
+        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=tree.users["p1"])
+    with pytest.raises(DomainError):  # another LAO's officer does not even see it
+        other_school_headcounts_save(
+            lao=tree.lao1, round=rnd, entries=entries, acting_user=tree.users["lao2"]
+        )
+    assert not OtherSchoolEntry.objects.exists()
+
+
+def test_single_school_save_keys_problems_by_api_path(tree, rnd, lao_user):
+    with pytest.raises(Invalid) as exc:
+        other_school_headcount_save(
+            school=tree.other1, round=rnd, closed=True, acting_user=lao_user,
+            counts=[{"class_level": "p1", "male": 1, "female": 0}, {"class_level": "cdc2", "male": 0, "female": 0}],
+        )  # fmt: skip
+    assert set(exc.value.errors) == {"counts.1.class_level", "closed"}
+
+
+# --- add, close, reopen ------------------------------------------------------------------------------------------
+
+
+def test_lao_adds_a_school_that_opened(tree, lao_user):
+    school = other_school_add(lao=tree.lao1, code=" ๙๐๕๐๑๐๐๐๐๙ ", name_th="โรงเรียนเอกชนใหม่",
+                              affiliation="private", acting_user=lao_user)  # fmt: skip
+    school.refresh_from_db()
+    assert (school.code, school.kind, school.parent, school.path) == (
+        "9050100009", "other_school", tree.lao1, "DLA/50/5010101/9050100009")  # fmt: skip
+    assert school.lao_id == tree.lao1.pk and school.province_id == tree.p1.pk and school.is_active
+    assert AuditLog.objects.filter(action="other_school_add", object_ref="9050100009").exists()
+
+
+def test_adding_refuses_a_used_code_a_missing_name_and_an_unknown_affiliation(tree, lao_user):
+    with pytest.raises(Invalid) as exc:
+        other_school_add(
+            lao=tree.lao1, code="1050100001", name_th=" ", affiliation="church", acting_user=lao_user
+        )
+    assert set(exc.value.errors) == {"code", "name_th", "affiliation"}
+
+
+def test_adding_needs_the_laos_permission_and_no_lock(tree, rnd):
+    with pytest.raises(Forbidden):
+        other_school_add(
+            lao=tree.lao1, code="X1", name_th="ก", affiliation="obec", acting_user=tree.users["p1"]
+        )
+    Organisation.objects.filter(pk=tree.lao1.pk).update(other_schools_locked=True)
+    with pytest.raises(DomainError) as exc:
+        other_school_add(lao=tree.lao1, code="X1", name_th="ก", affiliation="obec",
+                         acting_user=tree.users["lao1"])  # fmt: skip
+    assert exc.value.code == "confirmed_locked"
+    assert not Organisation.objects.filter(code="X1").exists()
+
+
+def test_closing_a_school_keeps_it_and_marks_its_open_round_entry_closed(tree, rnd, lao_user):
+    other_school_headcounts_save(lao=tree.lao1, round=rnd, acting_user=lao_user, entries={
+        "9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 5, "female": 5}]}})  # fmt: skip
+    other_school_close(school=tree.other1, closed_on=dt.date(2026, 5, 31), acting_user=lao_user)
+    school = Organisation.objects.get(pk=tree.other1.pk)
+    assert not school.is_active and school.closed_on == dt.date(2026, 5, 31)
+    assert counts_of(school, rnd) == (True, {})
+    assert list(selectors.other_schools_missing(lao=tree.lao1, round=rnd)) == []
+    with pytest.raises(DomainError) as exc:
+        other_school_close(school=school, acting_user=lao_user)
+    assert exc.value.code == "not_active"
+    other_school_reopen(school=school, acting_user=lao_user)
+    school.refresh_from_db()
+    assert school.is_active and school.closed_on is None
+
+
+def test_closing_refuses_a_future_date(tree, lao_user):
+    with pytest.raises(Invalid) as exc:
+        other_school_close(school=tree.other1, closed_on=timezone.localdate() + dt.timedelta(days=1),
+                           acting_user=lao_user)  # fmt: skip
+    assert list(exc.value.errors) == ["closed_on"]
+    assert Organisation.objects.get(pk=tree.other1.pk).is_active
+
+
+# --- selectors ---------------------------------------------------------------------------------------------------
+
+
+def test_copy_from_previous_round_prefills_without_saving(tree, lao_user):
+    old = make_round(2568, 2, state="open")
+    other_school_headcounts_save(lao=tree.lao1, round=old, acting_user=lao_user, entries={
+        "9050100001": {"closed": False, "counts": [{"class_level": "p3", "male": 7, "female": 8}]}})  # fmt: skip
+    make_round(2568, 1, state="closed")
+    Round.objects.filter(pk=old.pk).update(state="closed")
+    new = make_round(2569, 1)
+    previous, values = selectors.previous_entries(lao=tree.lao1, round=new)
+    assert previous == old
+    assert values == {tree.other1.pk: (False, {"p3": (7, 8)})}
+    assert not OtherSchoolEntry.objects.filter(round=new).exists()
+    assert selectors.previous_entries(lao=tree.lao2, round=new) == (None, {})
+
+
+def test_grid_and_summaries(tree, rnd, lao_user, django_assert_max_num_queries):
+    for i in range(45):
+        org(Kind.OTHER_SCHOOL, tree.lao1, code=f"905019{i:04d}", affiliation="private" if i % 2 else "obec")
+    entries = {f"905019{i:04d}": {"closed": False, "counts": [{"class_level": "p1", "male": 1, "female": 2},
+                                                            {"class_level": "m1", "male": 3, "female": 0}]}
+               for i in range(40)}  # fmt: skip
+    other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+    with django_assert_max_num_queries(3):
+        grid = selectors.other_headcount_grid(lao=tree.lao1, round=rnd)
+        assert (len(grid.rows), grid.entered, grid.missing) == (46, 40, 6)
+        assert grid.level_totals()["p1"] == (40, 80) and (grid.male, grid.female) == (160, 80)
+    with django_assert_max_num_queries(2):
+        progress = selectors.other_entry_progress(round=rnd, path=tree.p1.path)
+    assert (progress[tree.lao1.pk].schools, progress[tree.lao1.pk].entered) == (46, 40)
+    assert progress[tree.lao2.pk].missing == 1 and tree.lao3.pk not in progress
+    assert selectors.other_counts_by_level(round=rnd, path=tree.dept.path) == {"p1": (40, 80), "m1": (120, 0)}
+    by_aff = selectors.other_counts_by_affiliation(round=rnd, path=tree.lao1.path)
+    assert by_aff == {"obec": (80, 40), "private": (80, 40)}
+    assert selectors.other_counts_by_level(round=rnd, path=tree.lao2.path) == {}
+    assert selectors.other_schools_missing(lao=tree.lao1, round=rnd).count() == 6
