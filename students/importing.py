@@ -1118,3 +1118,157 @@ def import_job(job) -> None:
         return
     result = {**outcome.as_dict(), "phase": job.phase}
     job.finish(result=result, failed=not outcome.ok)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Other-affiliation headcounts for an LAO, from the same machinery: either one row per school and class level
+# (school code, class level, male, female) or one row per school with "<level> ชาย" / "<level> หญิง" columns
+# (the layout of the headcount export). Saved all or nothing by schools.services.other_school_headcounts_save.
+
+_GRID_HEADERS = {
+    "code": ("รหัสโรงเรียน", "รหัส", "รหัสสถานศึกษา", "school code", "code", "school_code"),
+    "class_level": ("ระดับชั้น", "ชั้น", "class level", "class_level", "level"),
+    "male": ("ชาย", "male", "นักเรียนชาย", "จำนวนชาย"),
+    "female": ("หญิง", "female", "นักเรียนหญิง", "จำนวนหญิง"),
+    "closed": ("ปิดแล้ว", "ปิดกิจการ", "closed", "สถานะ", "state"),
+}
+_GRID_LOOKUP = {header_key(a): f for f, aliases in _GRID_HEADERS.items() for a in aliases}
+_GENDER_WORDS = {"ชาย": "male", "male": "male", "หญิง": "female", "female": "female"}
+_CLOSED_WORDS = {"1", "ใช่", "ปิด", "ปิดแล้ว", "ปิดกิจการ", "closed", "yes", "true", "x", "✓"}
+
+
+class GridProblems(Exception):
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
+def _grid_columns(cells: RawRow) -> dict:
+    """{"code": idx, "class_level": idx, "male": idx, "female": idx, "closed": idx, "wide": {(level, g): idx}}."""
+    found: dict = {"wide": {}, "headers": {}}
+    for idx, (value, _f) in enumerate(cells):
+        text = _text(value)
+        if not text:
+            continue
+        found["headers"][idx] = text
+        field = _GRID_LOOKUP.get(header_key(text))
+        if field and field not in found:
+            found[field] = idx
+            continue
+        parts = text.rsplit(" ", 1)
+        if len(parts) == 2 and header_key(parts[1]) in _GENDER_WORDS:
+            level = levels.parse_level(parts[0])
+            if level:
+                found["wide"][(level, _GENDER_WORDS[header_key(parts[1])])] = idx
+    return found
+
+
+def _grid_rows(source, filename) -> tuple[dict, int, Iterator[tuple[int, RawRow]]]:
+    if _size(source) > MAX_BYTES:
+        raise FileRefused(_("This file is larger than %(mb)s MB. Split it into smaller files and upload each.")
+                          % {"mb": MAX_BYTES // (1024 * 1024)}, "limit")  # fmt: skip
+    fmt = detect_format(source, filename)
+    if fmt == "xlsx":
+        archive = check_zip(source)
+        archive.close()
+        if not isinstance(source, str | os.PathLike):
+            source.seek(0)
+        workbook = _xlsx_sheets(source, None)
+        sheets = [ws for ws in workbook.worksheets if getattr(ws, "iter_rows", None)]
+        iterators = [_xlsx_rows(ws) for ws in sheets]
+    else:
+        if not isinstance(source, str | os.PathLike):
+            source.seek(0)
+            data = source.read()
+        else:
+            with open(source, "rb") as fh:
+                data = fh.read()
+        iterators = [_csv_rows(decode_csv(data))]
+    for rows in iterators:
+        for number, cells in rows:
+            if number > HEADER_SEARCH_ROWS:
+                break
+            cols = _grid_columns(cells)
+            if "code" in cols and ({"class_level", "male", "female"} <= cols.keys() or cols["wide"]):
+                return cols, number, rows
+    raise FileRefused(
+        _("The file has no columns %(names)s in its first %(n)s rows.")
+        % {"names": "รหัสโรงเรียน, ระดับชั้น, ชาย, หญิง", "n": HEADER_SEARCH_ROWS},
+        "missing_column",
+    )
+
+
+def other_schools_import(*, lao, round, source, filename: str, acting_user) -> int:
+    """Read an LAO's other-affiliation headcount file and save it all or nothing; returns the schools saved.
+    Raises FileRefused, GridProblems (lines `row R, column NAME: message`), or DomainError from the service."""
+    from lec.errors import Invalid
+    from schools.services import other_school_headcounts_save
+
+    cols, header_row, rows = _grid_rows(source, filename)
+    headers = cols["headers"]
+    entries: dict[str, dict] = {}
+    where: dict[str, tuple[int, int]] = {}  # "<school>.<level>.<field>" → (row, column index)
+    problems: list[str] = []
+    count = 0
+    for number, cells in rows:
+        if number <= header_row or all(_blank(v) for v, _f in cells):
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            raise FileRefused(_("This file has too many rows."), "limit")
+
+        def cell(idx, cells=cells):
+            return cells[idx] if idx is not None and idx < len(cells) else (None, False)
+
+        code_value, _f = cell(cols["code"])
+        code = _plain(code_value)
+        if not code:
+            problems.append(f"row {number}, column {headers[cols['code']]}: " + _("Enter the school code."))
+            continue
+        entry = entries.setdefault(code, {"closed": False, "counts": []})
+        if "closed" in cols:
+            value, _f = cell(cols["closed"])
+            if header_key(_plain(value)) in {header_key(w) for w in _CLOSED_WORDS}:
+                entry["closed"] = True
+                where.setdefault(f"{code}.closed", (number, cols["closed"]))
+        pairs = []
+        if cols["wide"]:
+            per_level: dict[str, dict] = {}
+            for (level, gender), idx in cols["wide"].items():
+                per_level.setdefault(level, {})[gender] = idx
+            pairs = [(level, g.get("male"), g.get("female")) for level, g in per_level.items()]
+        else:
+            raw_level, _f = cell(cols["class_level"])
+            level = levels.parse_level(_plain(raw_level)) or _plain(raw_level)
+            pairs = [(level, cols["male"], cols["female"])]
+        for level, male_idx, female_idx in pairs:
+            formula = [i for i in (male_idx, female_idx) if i is not None and cell(i)[1]]
+            if formula:
+                problems.append(f"row {number}, column {headers[formula[0]]}: "
+                                + _("This cell holds a formula. Type the value itself."))  # fmt: skip
+                continue
+            male, female = cell(male_idx)[0], cell(female_idx)[0]
+            if not cols["wide"] or not (_blank(male) and _blank(female)):
+                entry["counts"].append({"class_level": level, "male": male, "female": female})
+            where.setdefault(
+                f"{code}.{level}.male", (number, male_idx if male_idx is not None else cols["code"])
+            )
+            where.setdefault(
+                f"{code}.{level}.female", (number, female_idx if female_idx is not None else cols["code"])
+            )
+            where.setdefault(f"{code}.{level}.class_level", (number, cols.get("class_level", cols["code"])))
+            where.setdefault(f"{code}.counts.{len(entry['counts']) - 1}.class_level",
+                             (number, cols.get("class_level", cols["code"])))  # fmt: skip
+        where.setdefault(f"{code}.closed", (number, cols["code"]))
+    if problems:
+        raise GridProblems([*problems, f"{len(problems)} problems"])
+    try:
+        return other_school_headcounts_save(lao=lao, round=round, entries=entries, acting_user=acting_user)
+    except Invalid as exc:
+        lines = []
+        for key, messages in exc.errors.items():
+            number, idx = where.get(key, (header_row, cols["code"]))
+            for message in messages:
+                lines.append((number, f"row {number}, column {headers.get(idx, idx)}: {message}"))
+        lines.sort()
+        raise GridProblems([line for _n, line in lines] + [f"{len(lines)} problems"])

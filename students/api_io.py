@@ -1,0 +1,103 @@
+"""/api/v1 import and export endpoints (api.md "Exports", and the import of api.md import_learners over HTTP)."""
+
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from accounts.policy import access_organisation
+from lec.errors import DomainError, NotFound, invalid
+from lec.net import client_ip
+from lec.schemas import ERRORS, ERRORS_409
+from schools.models import INSTITUTION_KINDS
+
+from .exporting import headcounts_export, learners_export
+from .importing import FileRefused, learners_import
+
+router = Router(tags=["import and export"])
+
+
+@router.get(
+    "/organisations/{code}/learners/export",
+    response={200: None, **ERRORS},
+    summary="Export the learners of a subtree (CSV with BOM or xlsx)",
+)
+def export_learners(
+    request,
+    code: str,
+    fmt: str = Query("csv", alias="format"),
+    status: str = "active",
+):
+    org = access_organisation(request.user, code, "export_learners")
+    return learners_export(user=request.user, organisation=org, fmt=fmt, status=status, ip=client_ip(request))
+
+
+@router.get(
+    "/headcounts/export",
+    response={200: None, **ERRORS},
+    summary="Headcounts per organisation at one level (male/female/total per class level, DMC codes)",
+)
+def export_headcounts(
+    request,
+    organisation: str,
+    round_id: int = Query(..., alias="round"),
+    fmt: str = Query("csv", alias="format"),
+    level: str = "institution",
+):
+    from confirmations.models import Round
+
+    org = access_organisation(request.user, organisation, "export_learners")
+    rnd = Round.objects.filter(pk=round_id).first()
+    if rnd is None:
+        raise NotFound()
+    return headcounts_export(user=request.user, rnd=rnd, organisation=org, fmt=fmt, level=level,
+                             ip=client_ip(request))  # fmt: skip
+
+
+class ProblemOut(Schema):
+    row: int
+    column: str
+    message: str
+    kind: str
+
+
+class CandidateOut(Schema):
+    row: int
+    identity: str
+    code: str
+    name_th: str
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    written: bool
+    problems: list[ProblemOut]
+    ignored_columns: list[str]
+    transfer_candidates: list[CandidateOut]
+
+
+@router.post(
+    "/organisations/{code}/learners/import",
+    response={200: ImportOut, **ERRORS_409},
+    summary="Import an .xlsx or .csv learner file into one institution (dry_run=true to preview)",
+)
+def import_learners(request, code: str, file: UploadedFile = File(...), dry_run: bool = False):  # noqa: B008
+    org = access_organisation(request.user, code, "import_learners")
+    if org.kind not in INSTITUTION_KINDS:
+        raise DomainError(_("Learners are imported into a school or a child development centre."),
+                          code="invalid_transition")  # fmt: skip
+    try:
+        outcome = learners_import(organisation=org, source=file.file, filename=file.name or "",
+                                  acting_user=request.user, dry_run=dry_run)  # fmt: skip
+    except FileRefused as exc:
+        raise invalid("file", exc.message)
+    return {
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "unchanged": outcome.unchanged,
+        "written": outcome.written,
+        "problems": [p.as_dict() for p in outcome.problems],
+        "ignored_columns": outcome.ignored,
+        "transfer_candidates": outcome.candidates,
+    }
