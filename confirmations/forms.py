@@ -1,0 +1,58 @@
+"""Forms of the confirmation pages: a reason (unlock, request, reject) and a new round."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lec import thai
+
+from .models import Scope
+
+
+class ReasonForm(forms.Form):
+    scope = forms.ChoiceField(choices=Scope.choices, initial=Scope.LEARNERS)
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ThaiDateField(forms.CharField):
+    """dd/mm/yyyy in the Buddhist Era (Thai digits accepted)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return thai.parse_date(value)
+        except (ValueError, TypeError):
+            raise forms.ValidationError(
+                _("Enter the date as dd/mm/yyyy in the Buddhist Era, e.g. 10/11/2569.")
+            )
+
+
+class RoundForm(forms.Form):
+    academic_year = forms.IntegerField(label=_("Academic year (B.E.)"), min_value=2500, max_value=2700)
+    term = forms.TypedChoiceField(label=_("Term"), choices=[(1, "1"), (2, "2")], coerce=int)
+    census_date = ThaiDateField(label=_("Census date"), help_text=_("dd/mm/yyyy, e.g. 10/11/2569"))
+    opens_on = ThaiDateField(label=_("Opens on"), help_text=_("Opens at 08:00 on this day."))
+    closes_on = ThaiDateField(label=_("Closes on"), help_text=_("Closes at 16:30 on this day."))
+
+    def clean(self):
+        data = super().clean()
+        opens, closes = data.get("opens_on"), data.get("closes_on")
+        if opens and closes and closes < opens:
+            self.add_error("closes_on", _("The round must close after it opens."))
+        return data
+
+    @property
+    def round_fields(self) -> dict:
+        d = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        return {
+            "academic_year": d["academic_year"],
+            "term": d["term"],
+            "census_date": d["census_date"],
+            "opens_at": datetime.datetime.combine(d["opens_on"], datetime.time(8, 0), tzinfo=tz),
+            "closes_at": datetime.datetime.combine(d["closes_on"], datetime.time(16, 30), tzinfo=tz),
+        }

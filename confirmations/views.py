@@ -1,0 +1,289 @@
+"""Confirmation pages: each level's dashboard, the confirm step, unlocks and requests, reports, events, rounds,
+notifications. Thin: parse, call one service or selector, render; refusals go through lec.middleware."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import policy
+from lec.errors import DomainError, Invalid, NotFound
+from lec.net import client_ip
+from lec.templatetags.thai import thdatetime
+from schools.models import Kind
+from students import levels
+
+from . import selectors, services
+from .forms import ReasonForm, RoundForm
+from .models import Round, Scope
+
+STATUS_FILTERS = ("open", "confirmed", "requested")
+FIELD_OF = {
+    "academic_year": "academic_year",
+    "term": "term",
+    "opens_at": "opens_on",
+    "closes_at": "closes_on",
+}
+
+
+def _round(request) -> Round | None:
+    return selectors.current_round(request.GET.get("round") or request.POST.get("round"))
+
+
+def _back(org):
+    return redirect("confirmations:dashboard", code=org.code)
+
+
+@login_required
+def dashboard(request, code):
+    org = policy.access_organisation(request.user, code)
+    rnd = _round(request)
+    board = selectors.dashboard(rnd, org)
+    status = request.GET.get("status", "")
+    children = board.children
+    if status in STATUS_FILTERS:
+        children = [c for c in children if c.status == status]
+    context = {
+        "org": org,
+        "round": rnd,
+        "board": board,
+        "children": children,
+        "status": status,
+        "actions": set(policy.actions_on(request.user, org)),
+        "may_unlock_children": bool(board.children) and policy.can(request.user, "unlock_children", board.children[0].org),
+        "rounds": selectors.rounds()[:12],
+        "chart": _chart(board),
+    }  # fmt: skip
+    if org.is_institution and rnd is not None:
+        counts = selectors.level_gender_counts(org)
+        context.update(counts=counts, total=sum(r["total"] for r in counts))
+        context["warnings"] = selectors.confirm_warnings(rnd, org, counts)
+    return render(request, "confirmations/dashboard.html", context)
+
+
+def _chart(board) -> dict:
+    """Confirmed vs not, per child: the bar chart's data (the table beside it shows the same numbers)."""
+    if board.org.kind in (Kind.PROVINCE, Kind.DEPARTMENT):
+        rows = [(c.org.name_th, c.done, max(c.total - c.done, 0)) for c in board.children if c.total]
+    else:
+        rows = [
+            (c.org.name_th, int(c.status == "confirmed" or c.status == "entered"),
+             int(c.status not in ("confirmed", "entered")))
+            for c in board.children
+        ]  # fmt: skip
+    return {
+        "labels": [r[0] for r in rows][:300],
+        "done": [r[1] for r in rows][:300],
+        "todo": [r[2] for r in rows][:300],
+        "done_label": _("Confirmed"),
+        "todo_label": _("Not confirmed"),
+    }
+
+
+@login_required
+def confirm_step(request, code):
+    """Check your answers, then one button (ui.md): the counts being confirmed, warnings, what changed, the lock."""
+    org = policy.access_organisation(request.user, code, "confirm_own")
+    rnd = _round(request)
+    if rnd is None:
+        raise NotFound(_("No round is open."))
+    scope = request.POST.get("scope") or request.GET.get("scope") or Scope.LEARNERS
+    if request.method == "POST":
+        services.confirmation_confirm(
+            actor=request.user, round_id=rnd.pk, organisation=org, scope=scope, ip=client_ip(request)
+        )
+        messages.success(
+            request,
+            _("Data confirmed on %(when)s.") % {"when": thdatetime(timezone.localtime(timezone.now()))},
+        )
+        return _back(org)
+    context = {"org": org, "round": rnd, "scope": scope}
+    if org.is_institution:
+        counts = selectors.level_gender_counts(org)
+        context.update(
+            counts=counts,
+            total=sum(r["total"] for r in counts),
+            male=sum(r["male"] for r in counts),
+            female=sum(r["female"] for r in counts),
+            warnings=selectors.confirm_warnings(rnd, org, counts),
+            changes=selectors.changes_since_confirmation(rnd, org),
+        )
+    else:
+        context["report"] = selectors.headcounts(
+            rnd, org, source="live", scope=scope if org.kind == Kind.LAO else "all", by="child"
+        )
+        context["blockers"] = selectors.blockers(rnd, org, scope)
+    return render(request, "confirmations/confirm_step.html", context)
+
+
+@login_required
+@require_POST
+def unlock(request, code):
+    org = policy.access_organisation(request.user, code)
+    rnd = _round(request)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        raise Invalid({"reason": [_("Give a reason.")]}, message=_("Give a reason for the unlock."))
+    services.confirmation_unlock(
+        actor=request.user, round_id=rnd.pk, organisation=org, scope=form.cleaned_data["scope"],
+        reason=form.cleaned_data["reason"], ip=client_ip(request),
+    )  # fmt: skip
+    messages.success(request, _("%(name)s is unlocked and can edit its data again.") % {"name": org.name_th})
+    return _back(org.parent)
+
+
+@login_required
+@require_POST
+def bulk_unlock(request, code):
+    org = policy.access_organisation(request.user, code, "view_subtree")
+    rnd = _round(request)
+    codes = request.POST.getlist("codes")
+    reason = request.POST.get("reason", "")
+    if not codes:
+        raise DomainError(_("Tick at least one organisation to unlock."), code="invalid")
+    results = services.confirmation_bulk_unlock(
+        actor=request.user, round_id=rnd.pk, parent=org, codes=codes, reason=reason, ip=client_ip(request)
+    )
+    return render(request, "confirmations/bulk_result.html", {"org": org, "round": rnd, "results": results})
+
+
+@login_required
+@require_POST
+def request_unlock(request, code):
+    org = policy.access_organisation(request.user, code, "request_unlock")
+    rnd = _round(request)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        raise Invalid({"reason": [_("Give a reason.")]}, message=_("Say why the data must be changed."))
+    services.unlock_request_create(
+        actor=request.user, round_id=rnd.pk, organisation=org, scope=form.cleaned_data["scope"],
+        reason=form.cleaned_data["reason"], ip=client_ip(request),
+    )  # fmt: skip
+    messages.success(request, _("Your unlock request was sent. You will be told when it is decided."))
+    return _back(org)
+
+
+@login_required
+@require_POST
+def decide(request, request_id):
+    req = selectors.unlock_requests_for(request.user).filter(pk=request_id).first()
+    if req is None:
+        raise NotFound()
+    approve = request.POST.get("decision") == "approve"
+    if not approve and not request.POST.get("reason", "").strip():
+        raise DomainError(_("Give a reason for rejecting the request."), code="invalid")
+    services.unlock_request_decide(
+        actor=request.user, request=req, approve=approve, reason=request.POST.get("reason", ""),
+        ip=client_ip(request),
+    )  # fmt: skip
+    if approve:
+        messages.success(request, _("Approved: %(name)s is unlocked.") % {"name": req.organisation.name_th})
+    else:
+        messages.success(
+            request, _("The request of %(name)s was rejected.") % {"name": req.organisation.name_th}
+        )
+    return _back(req.organisation.parent)
+
+
+@login_required
+def report(request, code):
+    """Headcount report at any level: the same numbers as GET /api/v1/headcounts, as a chart and a table."""
+    org = policy.access_organisation(request.user, code)
+    rnd = _round(request)
+    source = request.GET.get("source") if request.GET.get("source") in ("confirmed", "live") else "confirmed"
+    scope = (
+        request.GET.get("scope")
+        if request.GET.get("scope") in ("learners", "other_schools", "all")
+        else "all"
+    )
+    by = request.GET.get("by") if request.GET.get("by") in ("class_level", "child") else "class_level"
+    data = selectors.headcounts(rnd, org, source=source, scope=scope, by=by) if rnd else None
+    if data:
+        for row in data["rows"]:
+            if "class_level" in row:
+                row["level"] = levels.BY_CODE.get(row["class_level"])
+    chart = {
+        "labels": [(r.get("level").short if r.get("level") else r.get("name_th") or r.get("class_level"))
+                   for r in (data["rows"] if data else [])],
+        "male": [r["male"] for r in (data["rows"] if data else [])],
+        "female": [r["female"] for r in (data["rows"] if data else [])],
+        "male_label": _("Male"), "female_label": _("Female"),
+    }  # fmt: skip
+    context = {
+        "org": org,
+        "round": rnd,
+        "data": data,
+        "source": source,
+        "scope": scope,
+        "by": by,
+        "chart": chart,
+    }
+    context["male"] = sum(r["male"] for r in data["rows"]) if data else 0
+    context["female"] = sum(r["female"] for r in data["rows"]) if data else 0
+    context["rounds"] = selectors.rounds()[:12]
+    return render(request, "confirmations/report.html", context)
+
+
+@login_required
+def events(request, code):
+    org = policy.access_organisation(request.user, code)
+    rnd = _round(request)
+    qs = selectors.events_for(rnd, org) if rnd else []
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "confirmations/events.html", {"org": org, "round": rnd, "page": page,
+                                                           "query": f"round={rnd.pk}" if rnd else ""})  # fmt: skip
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        services.notifications_mark_read(user=request.user)
+        return redirect("confirmations:notifications")
+    page = Paginator(selectors.notifications_for(request.user), 30).get_page(request.GET.get("page"))
+    items = [(n, selectors.notification_text(n)) for n in page]
+    return render(request, "confirmations/notifications.html", {"page": page, "items": items})
+
+
+@login_required
+def rounds(request):
+    """The department's round management: the list, a new round, open and close."""
+    org = request.user.organisation
+    if not (policy.is_superuser(request.user) or (org and policy.can(request.user, "manage_rounds", org))):
+        raise NotFound()
+    form = RoundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_create(actor=request.user, **form.round_fields)
+        except Invalid as exc:
+            for field, errors in exc.errors.items():
+                for error in errors:
+                    form.add_error(FIELD_OF.get(field) if FIELD_OF.get(field) in form.fields else None, error)
+        except DomainError as exc:
+            form.add_error("term", exc.message)
+        else:
+            messages.success(request, _("The round was created. Open it when it is time."))
+            return redirect("confirmations:rounds")
+    all_rounds = list(selectors.rounds())
+    missed = {}
+    for rnd in all_rounds:
+        if rnd.state == Round.State.CLOSED and request.GET.get("missed") == str(rnd.pk):
+            missed[rnd.pk] = selectors.missed(rnd)
+    return render(
+        request, "confirmations/rounds.html", {"form": form, "rounds": all_rounds, "missed": missed}
+    )
+
+
+@login_required
+@require_POST
+def round_action(request, round_id, action):
+    if action == "open":
+        rnd = services.round_open(actor=request.user, round_id=round_id)
+        messages.success(request, _("%(round)s is open.") % {"round": rnd.name})
+    else:
+        rnd = services.round_close(actor=request.user, round_id=round_id)
+        messages.success(request, _("%(round)s is closed.") % {"round": rnd.name})
+    return redirect(reverse("confirmations:rounds") + (f"?missed={rnd.pk}" if action == "close" else ""))
