@@ -192,6 +192,15 @@ class Learner(models.Model):
     def level(self) -> "levels.Level":
         return levels.BY_CODE[self.class_level]
 
+    def get_disadvantage_label(self) -> str:
+        return str(DISADVANTAGES.get(self.disadvantage, "")) if self.disadvantage else ""
+
+    def get_disability_label(self) -> str:
+        return str(DISABILITIES.get(self.disability, "")) if self.disability else ""
+
+    def shortage_labels(self) -> list[str]:
+        return [str(SHORTAGES[s]) for s in self.shortages or [] if s in SHORTAGES]
+
 
 class Transfer(models.Model):
     """A receiving institution's request to move a learner in; the sending side (or its LAO) decides."""

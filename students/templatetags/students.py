@@ -1,0 +1,12 @@
+"""Template tags for the learner panel on the organisation page."""
+
+from django import template
+
+from students import selectors
+
+register = template.Library()
+
+
+@register.simple_tag
+def learner_panel(org):
+    return {"counts": selectors.live_counts(org), "pending": selectors.pending_transfer_counts(org)}

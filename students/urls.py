@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "students"
+urlpatterns = [
+    path("o/<str:code>/learners/", views.roster, name="roster"),
+    path("o/<str:code>/learners/add/", views.learner_add, name="learner_add"),
+    path("o/<str:code>/learners/find/", views.identity_search, name="identity_search"),
+    path("o/<str:code>/transfers/", views.transfers, name="transfers"),
+    path("o/<str:code>/transfers/request/", views.transfer_request, name="transfer_request"),
+    path("o/<str:code>/promotion/", views.promotion, name="promotion"),
+    path("learners/<int:pk>/", views.learner_detail, name="learner"),
+    path("learners/<int:pk>/edit/", views.learner_edit, name="learner_edit"),
+    path("learners/<int:pk>/leave/", views.learner_leave, name="learner_leave"),
+    path("learners/<int:pk>/history/", views.learner_history, name="learner_history"),
+    path("transfers/<int:pk>/approve/", views.transfer_approve, name="transfer_approve"),
+    path("transfers/<int:pk>/reject/", views.transfer_reject, name="transfer_reject"),
+    path("promotions/<int:pk>/undo/", views.promotion_undo, name="promotion_undo"),
+]

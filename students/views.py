@@ -1,0 +1,450 @@
+"""Learner pages: roster, add/edit/leave, history, subtree lists and identity search, transfers, promotion.
+Thin: parse, call one service or selector, render. Domain errors become messages in lec.middleware."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import policy
+from lec.errors import DomainError, Invalid, NotFound
+from lec.net import client_ip
+from lec.thai import format_date
+from schools.models import Kind, Organisation
+
+from . import levels, selectors, services
+from .forms import IdentitySearchForm, LearnerForm, LeaveForm, RejectForm, TransferRequestForm
+from .models import LEAVE_REASONS, Status, Transfer
+
+PAGE_SIZE = 50
+INSTITUTIONS = Organisation.objects.filter(kind__in=(Kind.SCHOOL, Kind.CDC))
+
+
+def _institution(user, code, action="edit_learners") -> Organisation:
+    return policy.access_organisation(user, code, action, queryset=INSTITUTIONS)
+
+
+@login_required
+def roster(request, code):
+    org = policy.access_organisation(request.user, code)
+    status = request.GET.get("status") or "active"
+    if status not in ("active", "all", *LEAVE_REASONS):
+        status = "active"
+    class_level = request.GET.get("class_level") or ""
+    if class_level not in levels.BY_CODE:
+        class_level = ""
+    room = (request.GET.get("room") or "").strip()
+    search = (request.GET.get("q") or "").strip()
+    qs = selectors.learner_list(
+        request.user, org, status=status, class_level=class_level, room=room, search=search
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    masker = selectors.Masker(request.user)
+    rows = [(lr, masker.shown(lr)) for lr in page]
+    query = urlencode(
+        {
+            k: v
+            for k, v in (("q", search), ("class_level", class_level), ("room", room), ("status", status))
+            if v and not (k == "status" and v == "active")
+        }
+    )
+    actions = set(policy.actions_on(request.user, org))
+    level_codes = levels.taught_by(org.kind) if org.is_institution else levels.CODES
+    return render(
+        request,
+        "students/roster.html",
+        {
+            "org": org,
+            "page": page,
+            "rows": rows,
+            "query": query,
+            "filters": {"q": search, "class_level": class_level, "room": room, "status": status},
+            "levels": [levels.BY_CODE[c] for c in level_codes],
+            "rooms": selectors.rooms_of(org),
+            "statuses": [("active", Status.ACTIVE.label), ("all", _("Every status"))]
+            + [(r, Status(r).label) for r in LEAVE_REASONS],
+            "counts": selectors.live_counts(org),
+            "actions": actions,
+            "can_edit": org.is_institution and "edit_learners" in actions,
+            "pending": selectors.pending_transfer_counts(org) if org.is_institution else None,
+        },
+    )
+
+
+def _learner_form_page(request, template, form, org, **extra):
+    return render(request, template, {"form": form, "org": org, **extra})
+
+
+def _apply_errors(form, exc: Invalid):
+    form.add_service_errors(exc.errors, LearnerForm.ERROR_MAP)
+
+
+@login_required
+def learner_add(request, code):
+    org = _institution(request.user, code)
+    form = LearnerForm(request.POST or None, organisation=org)
+    holder = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            learner = services.learner_create(
+                organisation=org, data=form.service_data(), acting_user=request.user
+            )
+        except Invalid as exc:
+            _apply_errors(form, exc)
+        except DomainError as exc:
+            if exc.code != "identity_active_elsewhere":
+                raise
+            holder = exc.extra["holder"]
+            form.add_error("identity", str(exc.message))
+        else:
+            messages.success(
+                request,
+                _("%(name)s was added to the roster.") % {"name": str(learner)},
+            )
+            if "add_another" in request.POST:
+                return redirect("students:learner_add", code=org.code)
+            return redirect(learner.get_absolute_url())
+    transfer_url = None
+    if holder:
+        transfer_url = (
+            reverse("students:transfer_request", args=[org.code])
+            + "?"
+            + urlencode(
+                {"identity": form.data.get("identity", ""), "class_level": form.data.get("class_level", "")}
+            )
+        )
+    return _learner_form_page(
+        request,
+        "students/learner_form.html",
+        form,
+        org,
+        holder=holder,
+        transfer_url=transfer_url,
+        adding=True,
+    )
+
+
+@login_required
+def learner_detail(request, pk):
+    learner = selectors.learner_get(request.user, pk)
+    selectors.learner_view_logged(request.user, learner, ip=client_ip(request))
+    masker = selectors.Masker(request.user)
+    full = masker.full(learner.organisation)
+    actions = set(policy.actions_on(request.user, learner.organisation))
+    return render(
+        request,
+        "students/learner_detail.html",
+        {
+            "learner": learner,
+            "org": learner.organisation,
+            "shown_identity": masker.shown(learner),
+            "full": full,
+            "can_edit": "edit_learners" in actions and learner.is_active,
+            "out": selectors.learner_out(learner, masker),
+            "disadvantage": learner.get_disadvantage_label(),
+            "disability": learner.get_disability_label(),
+            "shortages": learner.shortage_labels(),
+        },
+    )
+
+
+@login_required
+def learner_edit(request, pk):
+    learner = selectors.learner_get(request.user, pk, "edit_learners")
+    org = learner.organisation
+    if not learner.is_active:
+        messages.error(request, _("This learner has left; a record of a learner who left cannot be edited."))
+        return redirect(learner.get_absolute_url())
+    form = LearnerForm(request.POST or None, organisation=org, initial=LearnerForm.initial_for(learner))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.learner_update(
+                learner_id=learner.pk,
+                data=form.service_data(),
+                version=form.cleaned_data.get("version"),
+                acting_user=request.user,
+            )
+        except Invalid as exc:
+            _apply_errors(form, exc)
+        except DomainError as exc:
+            if exc.code not in ("stale_version", "identity_active_elsewhere"):
+                raise
+            form.add_error("identity" if exc.code == "identity_active_elsewhere" else None, str(exc.message))
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect(learner.get_absolute_url())
+    return _learner_form_page(request, "students/learner_form.html", form, org, learner=learner)
+
+
+@login_required
+def learner_leave(request, pk):
+    learner = selectors.learner_get(request.user, pk, "edit_learners")
+    if not learner.is_active:
+        messages.error(request, _("This learner has already left."))
+        return redirect(learner.get_absolute_url())
+    form = LeaveForm(request.POST or None, initial={"version": learner.version})
+    if request.method == "POST" and form.is_valid():
+        from lec.thai import DateParseError, parse_date
+
+        left_on = None
+        raw = form.cleaned_data.get("left_on")
+        try:
+            left_on = parse_date(raw) if raw else None
+        except DateParseError as exc:
+            form.add_error("left_on", str(exc))
+        if not form.errors:
+            try:
+                services.learner_leave(
+                    learner_id=learner.pk,
+                    reason=form.cleaned_data.get("reason") or "",
+                    left_on=left_on,
+                    note=form.cleaned_data.get("note") or "",
+                    version=form.cleaned_data.get("version"),
+                    acting_user=request.user,
+                )
+            except Invalid as exc:
+                form.add_service_errors(exc.errors)
+            except DomainError as exc:
+                if exc.code != "stale_version":
+                    raise
+                form.add_error(None, str(exc.message))
+            else:
+                messages.success(request, _("%(name)s is recorded as left.") % {"name": str(learner)})
+                return redirect("students:roster", code=learner.organisation.code)
+    return render(
+        request,
+        "students/learner_leave.html",
+        {"form": form, "learner": learner, "org": learner.organisation},
+    )
+
+
+@login_required
+def learner_history(request, pk):
+    learner = selectors.learner_get(request.user, pk)
+    masker = selectors.Masker(request.user)
+    records = list(selectors.learner_history(learner)[:100])
+    entries = []
+    for i, record in enumerate(records):
+        previous = records[i + 1] if i + 1 < len(records) else None
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous, excluded_fields=["level_order", "version"])
+            for change in delta.changes:
+                field = learner._meta.get_field(change.field)
+                old, new = change.old, change.new
+                if change.field in ("national_id", "g_code") and not masker.full(learner.organisation):
+                    from .identity import mask
+
+                    old, new = mask(old), mask(new)
+                if change.field == "organisation":
+                    old = previous.organisation.name_th if previous.organisation else old
+                    new = record.organisation.name_th if record.organisation else new
+                changes.append(
+                    {"label": field.verbose_name, "old": _display(field, old), "new": _display(field, new)}
+                )
+        entries.append({"record": record, "changes": changes, "first": previous is None})
+    return render(
+        request,
+        "students/learner_history.html",
+        {
+            "learner": learner,
+            "org": learner.organisation,
+            "entries": entries,
+            "shown_identity": masker.shown(learner),
+        },
+    )
+
+
+def _display(field, value):
+    import datetime as dt
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, dict):
+        return " ".join(str(v) for v in value.values() if v not in (None, ""))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+@login_required
+def identity_search(request, code):
+    org = policy.access_organisation(request.user, code)
+    # POST, not GET: a national ID must not end up in URLs, browser history or access logs.
+    form = IdentitySearchForm(request.POST or None)
+    results = None
+    masker = selectors.Masker(request.user)
+    if form.is_bound and form.is_valid():
+        value = form.cleaned_data.get("identity") or ""
+        if not value.strip():
+            form.add_error("identity", _("Enter the 13-digit national ID or the G-Code."))
+        else:
+            results = [(lr, masker.shown(lr)) for lr in selectors.identity_search(request.user, org, value)]
+    return render(request, "students/identity_search.html", {"org": org, "form": form, "results": results})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Transfers
+
+
+@login_required
+def transfers(request, code):
+    org = policy.access_organisation(request.user, code)
+    incoming = selectors.transfer_list(request.user, direction="incoming", state="pending", organisation=org)
+    outgoing = selectors.transfer_list(request.user, direction="outgoing", state="pending", organisation=org)
+    decided = selectors.transfer_list(request.user, organisation=org).exclude(state="pending")[:20]
+
+    def rows(qs):
+        return [
+            (
+                t,
+                selectors.transfer_out(t, request.user),
+                policy.can(request.user, "approve_transfers", t.from_organisation),
+            )
+            for t in qs
+        ]
+
+    return render(
+        request,
+        "students/transfers.html",
+        {
+            "org": org,
+            "incoming": rows(incoming),
+            "outgoing": rows(outgoing),
+            "decided": rows(decided),
+            "can_request": org.is_institution and policy.can(request.user, "edit_learners", org),
+        },
+    )
+
+
+@login_required
+def transfer_request(request, code):
+    org = _institution(request.user, code)
+    initial = {k: request.GET.get(k, "") for k in ("identity", "class_level")}
+    form = TransferRequestForm(request.POST or None, organisation=org, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transfer_request(
+                identity_value=form.cleaned_data.get("identity") or "",
+                to_organisation=org,
+                class_level=form.cleaned_data.get("class_level") or "",
+                acting_user=request.user,
+            )
+        except Invalid as exc:
+            form.add_service_errors(exc.errors)
+        except NotFound as exc:
+            form.add_error("identity", str(exc.message))
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(
+                request, _("The transfer request was sent. The sending institution or its LAO will decide.")
+            )
+            return redirect("students:transfers", code=org.code)
+    return render(request, "students/transfer_request.html", {"org": org, "form": form})
+
+
+def _decidable(request, pk) -> Transfer:
+    transfer = selectors.transfer_get(request.user, pk)
+    policy.require(request.user, "approve_transfers", transfer.from_organisation)
+    return transfer
+
+
+@login_required
+@require_POST
+def transfer_approve(request, pk):
+    transfer = _decidable(request, pk)
+    services.transfer_approve(transfer_id=transfer.pk, acting_user=request.user)
+    messages.success(
+        request,
+        _("Transfer approved: the learner now belongs to %(name)s.")
+        % {"name": transfer.to_organisation.name_th},
+    )
+    return redirect("students:transfers", code=_back_code(request, transfer))
+
+
+def _back_code(request, transfer):
+    mine = request.user.organisation
+    return mine.code if mine is not None else transfer.from_organisation.code
+
+
+@login_required
+def transfer_reject(request, pk):
+    transfer = _decidable(request, pk)
+    form = RejectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transfer_reject(
+                transfer_id=transfer.pk,
+                reason=form.cleaned_data.get("reason") or "",
+                acting_user=request.user,
+            )
+        except Invalid as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(request, _("The transfer request was rejected."))
+            return redirect("students:transfers", code=_back_code(request, transfer))
+    out = selectors.transfer_out(transfer, request.user)
+    return render(
+        request,
+        "students/transfer_reject.html",
+        {"form": form, "transfer": transfer, "out": out, "org": transfer.from_organisation},
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Promotion
+
+
+@login_required
+def promotion(request, code):
+    org = _institution(request.user, code)
+    choice = request.POST.get("p6_to_m1", request.GET.get("p6_to_m1"))
+    p6_to_m1 = None if choice in (None, "") else choice == "1"
+    if p6_to_m1 is None:
+        p6_to_m1 = services.promotion_teaches_secondary(org)
+    if request.method == "POST":
+        batch = services.promotion_apply(organisation=org, acting_user=request.user, p6_to_m1=p6_to_m1)
+        messages.success(
+            request,
+            _("Promotion done: %(n)s learners changed. You can undo it below if it was a mistake.")
+            % {"n": len(batch.changes)},
+        )
+        return redirect("students:promotion", code=org.code)
+    preview = services.promotion_preview(organisation=org, p6_to_m1=p6_to_m1)
+    for row in preview["rows"]:
+        row["from_level"] = levels.BY_CODE[row["from"]]
+        row["to_level"] = levels.BY_CODE.get(row["to"])
+    return render(
+        request,
+        "students/promotion.html",
+        {
+            "org": org,
+            "preview": preview,
+            "p6_to_m1": p6_to_m1,
+            "has_p6": any(r["from"] == "p6" for r in preview["rows"]),
+            "batches": selectors.promotion_batches(org),
+        },
+    )
+
+
+@login_required
+@require_POST
+def promotion_undo(request, pk):
+    from .models import PromotionBatch
+
+    batch = PromotionBatch.objects.select_related("organisation").filter(pk=pk).first()
+    if batch is None:
+        raise NotFound()
+    policy.require(request.user, "edit_learners", batch.organisation)
+    services.promotion_undo(batch_id=batch.pk, acting_user=request.user)
+    messages.success(request, _("The promotion was undone: every learner is back where they were."))
+    return redirect("students:promotion", code=batch.organisation.code)
