@@ -51,7 +51,6 @@ class LevelCells:
     level: object  # students.levels.Level
     male: Cell
     female: Cell
-    main: bool = True  # shown at once; the others sit behind "other class levels"
 
     @property
     def total(self) -> int:
@@ -80,20 +79,13 @@ class SchoolRows:
         return field_id(self.closed_name)
 
     @property
-    def main_cells(self) -> list[LevelCells]:
-        return [c for c in self.cells if c.main]
-
-    @property
-    def other_cells(self) -> list[LevelCells]:
-        return [c for c in self.cells if not c.main]
-
-    @property
-    def open_others(self) -> bool:
-        return any(c.has_error or c.total for c in self.other_cells)
+    def summary_errors(self) -> list[tuple[str, str]]:
+        """(field id, message naming the school) for the page's error summary."""
+        return [(id_, f"{self.school.name_th} · {message}") for id_, message in self.errors]
 
     @property
     def errors(self) -> list[tuple[str, str]]:
-        """(field id, message) for the error summary and the school's own list."""
+        """(field id, message) for the school's own list of problems."""
         found = [(self.closed_id, self.closed_error)] if self.closed_error else []
         for c in self.cells:
             for gender, cell in (("male", c.male), ("female", c.female)):
@@ -114,8 +106,24 @@ class SchoolRows:
         return self.male + self.female
 
 
+def genders() -> list[tuple[str, str]]:
+    return [("male", _("Male")), ("female", _("Female"))]
+
+
 def _gender_label(gender: str) -> str:
     return _("Male") if gender == "male" else _("Female")
+
+
+def _shown(counts: dict, levels, closed: bool) -> dict:
+    """Saved counts as the cells show them: zeros blank so the figures stand out, except for an open school
+    whose every count is 0, which shows its zeros (blank everywhere would read as "not entered")."""
+    keep_zeros = not closed and not any(m or f for m, f in counts.values())
+    values = {}
+    for lvl in levels:
+        for i, gender in enumerate(GENDERS):
+            n = counts.get(lvl.code, (0, 0))[i]
+            values[(lvl.code, gender)] = str(n) if n or keep_zeros else ""
+    return values
 
 
 def grid_rows(grid, *, typed=None, errors=None, previous=None) -> list[SchoolRows]:
@@ -131,14 +139,10 @@ def grid_rows(grid, *, typed=None, errors=None, previous=None) -> list[SchoolRow
         if code in typed:
             closed, values = typed[code]
         elif row.entered:
-            closed = row.closed
-            values = {(lvl.code, g): str(row.counts.get(lvl.code, (0, 0))[i]) for lvl in grid.levels
-                      for i, g in enumerate(GENDERS)}  # fmt: skip
+            closed, values = row.closed, _shown(row.counts, grid.levels, row.closed)
         elif row.school.pk in previous:
-            prev_closed, prev_counts = previous[row.school.pk]
-            closed, copied = prev_closed, True
-            values = {(lvl.code, g): str(prev_counts.get(lvl.code, (0, 0))[i]) for lvl in grid.levels
-                      for i, g in enumerate(GENDERS)}  # fmt: skip
+            closed, counts = previous[row.school.pk]
+            values, copied = _shown(counts, grid.levels, closed), True
         else:
             closed, values = False, {}
         cells = []
@@ -148,13 +152,6 @@ def grid_rows(grid, *, typed=None, errors=None, previous=None) -> list[SchoolRow
                 name = field_name(code, lvl.code, gender)
                 pair.append(Cell(name, values.get((lvl.code, gender), ""), " ".join(errors.get(name, []))))
             cells.append(LevelCells(lvl, *pair))
-        used = {c.level.code for c in cells if c.total or c.has_error}
-        used |= {lvl for lvl, (m, f) in row.counts.items() if m or f}
-        if row.school.pk in previous:
-            used |= {lvl for lvl, (m, f) in previous[row.school.pk][1].items() if m or f}
-        if used:
-            for c in cells:
-                c.main = c.level.code in used
         rows.append(
             SchoolRows(
                 row.school, row.entry, closed, " ".join(errors.get(closed_name(code), [])), cells, copied

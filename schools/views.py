@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +15,7 @@ from lec import thai
 from lec.errors import Invalid, NotFound
 
 from . import selectors, services
-from .forms import OtherSchoolAddForm, OtherSchoolCloseForm, grid_post, grid_rows, level_totals
+from .forms import OtherSchoolAddForm, OtherSchoolCloseForm, genders, grid_post, grid_rows, level_totals
 from .models import Kind, Organisation
 from .selectors import children_of
 
@@ -126,14 +127,28 @@ def other_headcounts(request, code):
         grid=grid,
         rows=rows,
         totals=totals,
+        genders=genders(),
         grand=(sum(t[1] for t in totals), sum(t[2] for t in totals)),
         page=page,
-        errors=[e for row in rows for e in row.errors],
+        errors=[e for row in rows for e in row.summary_errors],
         previous_round=previous_round,
         copied=sum(1 for r in rows if r.copied),
         can_copy=editable and previous_round is not None and grid.missing > 0,
+        confirm_url=_confirm_url(request.user, lao)
+        if editable and grid.rows and not grid.missing and not errors
+        else "",
     )
     return render(request, "schools/other_headcounts.html", context)
+
+
+def _confirm_url(user, lao) -> str:
+    """The next step once every school is entered: the confirmations app's check-and-confirm page, if installed."""
+    if not policy.can(user, "confirm_own", lao):
+        return ""
+    try:
+        return reverse("confirmations:confirm", args=[lao.code]) + "?scope=other_schools"
+    except NoReverseMatch:
+        return ""
 
 
 @login_required

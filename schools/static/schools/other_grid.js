@@ -1,5 +1,5 @@
 // The other-affiliation headcount grid: running totals while typing, and the "closed" toggle that zeroes a
-// school's row (remembering what was typed, so unticking gives it back). The server validates everything again.
+// school's rows (remembering what was typed, so unticking gives it back). The server validates everything again.
 (function () {
   "use strict";
   var form = document.getElementById("other-grid");
@@ -15,51 +15,49 @@
       text += d >= 0 ? String(d) : raw[i];
     }
     text = text.replace(/[\s,]/g, "");
-    return /^\d+$/.test(text) ? parseInt(text, 10) : 0;
+    return /^\+?\d+$/.test(text) ? parseInt(text, 10) : 0;
   }
 
-  function set(root, selector, value) {
-    var el = root.querySelector(selector);
+  function show(el, value) {
     if (el) el.textContent = fmt.format(value);
   }
 
   function recompute() {
-    var levels = {};
+    var levels = { male: {}, female: {} };
     var grand = { male: 0, female: 0 };
-    form.querySelectorAll(".other-school").forEach(function (school) {
-      var sums = { male: 0, female: 0 };
-      school.querySelectorAll(".level-cell").forEach(function (cell) {
-        var level = cell.getAttribute("data-level");
-        var pair = { male: 0, female: 0 };
-        cell.querySelectorAll(".js-count").forEach(function (input) {
-          pair[input.getAttribute("data-gender")] += count(input);
+    form.querySelectorAll("tbody.other-school").forEach(function (school) {
+      var total = 0;
+      school.querySelectorAll("tr.gender-row").forEach(function (row) {
+        var gender = row.getAttribute("data-gender");
+        var sum = 0;
+        row.querySelectorAll(".js-count").forEach(function (input) {
+          var n = count(input);
+          var level = input.getAttribute("data-level");
+          levels[gender][level] = (levels[gender][level] || 0) + n;
+          sum += n;
         });
-        set(cell, ".js-cell-total", pair.male + pair.female);
-        levels[level] = levels[level] || { male: 0, female: 0 };
-        levels[level].male += pair.male;
-        levels[level].female += pair.female;
-        sums.male += pair.male;
-        sums.female += pair.female;
+        show(row.querySelector(".js-row-total"), sum);
+        grand[gender] += sum;
+        total += sum;
       });
-      set(school, ".js-school-male", sums.male);
-      set(school, ".js-school-female", sums.female);
-      set(school, ".js-school-total", sums.male + sums.female);
-      grand.male += sums.male;
-      grand.female += sums.female;
+      show(school.querySelector(".js-school-total"), total);
     });
-    document.querySelectorAll(".level-totals tr[data-level]").forEach(function (row) {
-      var sums = levels[row.getAttribute("data-level")] || { male: 0, female: 0 };
-      set(row, ".js-level-male", sums.male);
-      set(row, ".js-level-female", sums.female);
-      set(row, ".js-level-total", sums.male + sums.female);
+    form.querySelectorAll("tbody.grid-totals tr[data-gender]").forEach(function (row) {
+      var gender = row.getAttribute("data-gender");
+      row.querySelectorAll(".js-level-total").forEach(function (cell) {
+        var level = cell.getAttribute("data-level");
+        var m = levels.male[level] || 0;
+        var f = levels.female[level] || 0;
+        show(cell, gender === "male" ? m : gender === "female" ? f : m + f);
+      });
     });
-    set(document, ".js-grand-male", grand.male);
-    set(document, ".js-grand-female", grand.female);
-    set(document, ".js-grand-total", grand.male + grand.female);
+    document.querySelectorAll(".js-grand-male").forEach(function (el) { show(el, grand.male); });
+    document.querySelectorAll(".js-grand-female").forEach(function (el) { show(el, grand.female); });
+    document.querySelectorAll(".js-grand-total").forEach(function (el) { show(el, grand.male + grand.female); });
   }
 
   function applyClosed(box, restore) {
-    var school = box.closest(".other-school");
+    var school = box.closest("tbody.other-school");
     school.classList.toggle("is-closed", box.checked);
     school.querySelectorAll(".js-count").forEach(function (input) {
       if (box.checked) {
@@ -83,7 +81,7 @@
       recompute();
     }
   });
-  // A closed school from the server (not one with a problem to correct) starts zeroed and read-only.
+  // A school saved as closed starts zeroed and read-only (unless it carries a problem to correct).
   if (!form.hasAttribute("data-readonly")) {
     form.querySelectorAll(".js-closed:checked").forEach(function (box) {
       if (!box.classList.contains("is-invalid")) applyClosed(box, false);
