@@ -583,7 +583,7 @@ def notification_deliver(*, notification_id: int) -> int:
 
     with transaction.atomic():
         note = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("round", "subject", "organisation")
             .filter(pk=notification_id)
             .first()

@@ -1,0 +1,88 @@
+"""Threaded races on PostgreSQL (design.md rule 9): racing confirms and unlocks cannot break the invariant, and
+twenty confirms of one institution make one transition and one event."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from confirmations import services
+from confirmations.models import Confirmation, ConfirmationEvent, HeadcountSnapshot, Round
+from lec.errors import DomainError
+from tests.conftest import require_postgres
+from tests.factories import OrgTree
+
+from .conftest import counts
+from .test_invariant import check_invariant
+
+
+def run_threads(n, target):
+    barrier = threading.Barrier(n)
+    outcomes = []
+
+    def body(i):
+        try:
+            barrier.wait()
+            outcomes.append(("ok", target(i)))
+        except DomainError as exc:
+            outcomes.append((exc.code, None))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return outcomes
+
+
+def open_round():
+    now = timezone.now()
+    return Round.objects.create(academic_year=2569, term=2, census_date=datetime.date(2026, 11, 10),
+                                opens_at=now, closes_at=now + datetime.timedelta(days=9), state="open")  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_confirms_of_one_institution_make_one_transition():
+    require_postgres()
+    tree = OrgTree.build()
+    rnd = open_round()
+    counts(tree.school1, p1=(3, 4))
+    outcomes = run_threads(20, lambda i: services.confirmation_confirm(
+        actor=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1, scope="learners"))  # fmt: skip
+    assert sorted(code for code, _ in outcomes) == ["already_confirmed"] * 19 + ["ok"]
+    assert ConfirmationEvent.objects.filter(action="confirm").count() == 1
+    assert HeadcountSnapshot.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lao_confirm_racing_institution_unlocks_keeps_the_invariant():
+    require_postgres()
+    tree = OrgTree.build()
+    rnd = open_round()
+    for name in ("school1", "school2", "cdc1"):
+        services.confirmation_confirm(actor=tree.users[name], round_id=rnd.pk, organisation=getattr(tree, name),
+                                      scope="learners")  # fmt: skip
+    targets = ["school1", "school2", "cdc1"]
+
+    def act(i):
+        if i % 2 == 0:
+            return services.confirmation_confirm(actor=tree.users["lao1"], round_id=rnd.pk, organisation=tree.lao1,
+                                                 scope="learners")  # fmt: skip
+        name = targets[i % 3]
+        return services.confirmation_unlock(actor=tree.users["lao1"], round_id=rnd.pk,
+                                            organisation=getattr(tree, name), scope="learners", reason="race")  # fmt: skip
+
+    outcomes = run_threads(20, act)
+    assert len(outcomes) == 20
+    codes = {code for code, _ in outcomes}
+    assert codes <= {"ok", "already_confirmed", "children_not_confirmed", "parent_confirmed", "not_confirmed"}
+    check_invariant(rnd)
+    lao = Confirmation.objects.filter(round=rnd, organisation=tree.lao1, state="confirmed").exists()
+    open_children = Confirmation.objects.filter(
+        round=rnd, organisation__parent=tree.lao1, state="open"
+    ).exists()
+    assert not (lao and open_children)
