@@ -99,6 +99,11 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # The whole database fits in memory: PostgreSQL's default random_page_cost (4, for spinning disks) makes
+        # it seq-scan the snapshot and counter tables for a province's subtree instead of using their indexes
+        # (docs/performance.md: 110 ms → 25 ms for a province dashboard's confirmed totals).
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c random_page_cost=1.1"
 else:
     DATABASES = {
         "default": {

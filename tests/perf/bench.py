@@ -44,11 +44,13 @@ def bench_database_url(fraction: float, name: str | None) -> str:
     return urlunsplit(parts._replace(path="/" + dbname)), dbname
 
 
-def ensure_database(url: str, dbname: str) -> None:
+def ensure_database(url: str, dbname: str, fresh: bool = False) -> None:
     import psycopg
 
     admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone():
             conn.execute(f'CREATE DATABASE "{dbname}"')
 
@@ -65,7 +67,10 @@ def setup_django(url: str) -> None:
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = ["*"]
-    settings.CELERY_TASK_ALWAYS_EAGER = True  # imports and exports in this process, timed
+    # Tasks (notifications after a confirm, imports, exports) run in this process, inside the timed request: an
+    # upper bound of what the request costs, and the smoke run exercises them. Mail stays in memory.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
     try:
         from lec.celery import app
@@ -103,6 +108,7 @@ class Ctx:
     province: object  # the province with the most LAOs
     dept: object
     identity: str
+    other_lao: object = None  # the LAO with the most other-affiliation schools
     tokens: dict = dataclasses.field(default_factory=dict)
     users: dict = dataclasses.field(default_factory=dict)
     counter: int = 0
@@ -182,7 +188,13 @@ def build_context() -> Ctx:
         .order_by("id")
         .values_list("national_id", flat=True)[:1][0]
     )
-    return Ctx(rnd, school, confirm_inst, lao, lao_ready, province, dept, identity)
+    other_lao = (
+        Organisation.objects.filter(kind=Kind.LAO)
+        .annotate(n=Count("children", filter=Q(children__kind=Kind.OTHER_SCHOOL)))
+        .order_by("-n", "code")
+        .first()
+    )
+    return Ctx(rnd, school, confirm_inst, lao, lao_ready, province, dept, identity, other_lao)
 
 
 def models_sum(field):
@@ -249,12 +261,13 @@ def new_identity(ctx) -> str:
 
 def learner_body(ctx) -> dict:
     census = ctx.round.census_date
+    age, level = (3, "cdc3") if ctx.school.kind == "cdc" else (8, "p2")
     return {
         "prefix": "เด็กหญิง",
         "first_name": "ทดสอบ",
         "last_name": "ความเร็ว",
-        "birth_date": dt.date(census.year - 8, 1, 15).isoformat(),
-        "class_level": "p2",
+        "birth_date": dt.date(census.year - age, 1, 15).isoformat(),
+        "class_level": level,
         "national_id": new_identity(ctx),
         "room": "1",
     }
@@ -339,6 +352,10 @@ def targets() -> list[Target]:
     return [
         T("roster page (school)", lambda c: _first_page(["students:roster", "students:learners"], c.school.code),
           lambda c: c.school, api=False, budget_ms=60),
+        T("institution home page (school)", lambda c: _page("schools:organisation", c.school.code),
+          lambda c: c.school, api=False),
+        T("other-schools page (LAO)", lambda c: c.other_lao and _page("schools:other_schools", c.other_lao.code),
+          lambda c: c.other_lao, api=False, budget_ms=100),
         T("roster API (school, page 1)", lambda c: f"/api/v1/organisations/{c.school.code}/learners?page=1",
           lambda c: c.school, budget_ms=60),
         T("learner create API", lambda c: f"/api/v1/organisations/{c.school.code}/learners", lambda c: c.school,
@@ -443,6 +460,7 @@ def time_sql(sql, params, repeat: int) -> float:
 
 
 def run_target(t: Target, ctx: Ctx, repeat: int) -> Result:
+    from django.core import mail
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -474,6 +492,7 @@ def run_target(t: Target, ctx: Ctx, repeat: int) -> Result:
             raise RuntimeError(f"{t.method.upper()} {path} answered {resp.status_code}: {content[:400]!r}")
         if t.after:
             t.after(ctx, client)
+        mail.outbox = []
         return elapsed
 
     one()  # warm-up: templates, caches, the token lookup
@@ -594,6 +613,7 @@ def run_import(ctx: Ctx, rows: int) -> Result:
         res.note = out.getvalue().strip().splitlines()[-1] if out.getvalue().strip() else ""
     finally:
         os.unlink(name)
+        _import_school(ctx)  # empty again: the data set stays as seeded
     return res
 
 
@@ -713,6 +733,7 @@ def main(argv=None) -> int:
     p.add_argument("--repeat", type=int, default=20)
     p.add_argument("--smoke", action="store_true", help="CI: fail only on errors, never on budgets")
     p.add_argument("--database", help="database name (default lec_bench_<fraction>)")
+    p.add_argument("--reuse", action="store_true", help="with --smoke: keep the data set of an earlier run")
     p.add_argument("--only", help="comma-separated substrings of target names")
     p.add_argument(
         "--import-rows", type=int, default=None, help="rows for the import target (10,000; smoke 500)"
@@ -724,7 +745,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     out = sys.stdout
     url, dbname = bench_database_url(args.fraction, args.database)
-    ensure_database(url, dbname)
+    ensure_database(url, dbname, fresh=args.smoke and not args.reuse)
     setup_django(url)
     seed(args.fraction, out)
     ctx = build_context()
