@@ -47,11 +47,14 @@ def dashboard(request, code):
     children = board.children
     if status in STATUS_FILTERS:
         children = [c for c in children if c.status == status]
+    page = Paginator(children, 100).get_page(request.GET.get("page"))
     context = {
         "org": org,
         "round": rnd,
         "board": board,
-        "children": children,
+        "children": page,
+        "page": page,
+        "query": f"round={rnd.pk if rnd else ''}&status={status}",
         "status": status,
         "actions": set(policy.actions_on(request.user, org)),
         "may_unlock_children": bool(board.children) and policy.can(request.user, "unlock_children", board.children[0].org),
