@@ -387,28 +387,6 @@ def _merges(archive: zipfile.ZipFile, sheet_path: str) -> list[tuple[int, int, i
     return found
 
 
-def _xlsx_sheets(source, archive: zipfile.ZipFile):
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(source, read_only=True, data_only=False, keep_links=False)
-    except Exception:
-        raise FileRefused(
-            _("This file is not a valid Excel (.xlsx) file. Save it again as .xlsx and upload it.")
-        )
-    return workbook
-
-
-def _xlsx_rows(ws) -> Iterator[tuple[int, RawRow]]:
-    ws.reset_dimensions()
-    number = 0
-    for cells in ws.iter_rows():
-        number += 1
-        row_number = next((c.row for c in cells if getattr(c, "row", None)), number)
-        number = row_number
-        yield row_number, [(c.value, getattr(c, "data_type", None) == "f") for c in cells]
-
-
 def _csv_rows(text: str) -> Iterator[tuple[int, RawRow]]:
     first = text.split("\n", 1)[0]
     delimiter = (
@@ -417,6 +395,133 @@ def _csv_rows(text: str) -> Iterator[tuple[int, RawRow]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     for number, cells in enumerate(reader, start=1):
         yield number, [(v, isinstance(v, str) and v.startswith("=")) for v in cells]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A streaming xlsx reader. openpyxl's read-only mode parses every cell into objects (about 1 ms a row) and scans
+# a whole sheet at load when it lacks a <dimension>; this reads the parts with the C XML parser, keeps only the
+# shared strings and the date styles, and yields one row at a time.
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_DATE_FORMAT_IDS = (
+    set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59)) | set(range(71, 82))
+)
+_DATE_CODE = re.compile(r"(?<![\\\"])[dmyeb]", re.IGNORECASE)
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+class XlsxBook:
+    def __init__(self, archive: zipfile.ZipFile):
+        import xml.etree.ElementTree as ET
+
+        self.archive = archive
+        self._et = ET
+        names = set(archive.namelist())
+        try:
+            workbook = ET.fromstring(archive.read("xl/workbook.xml"))
+            rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        except (KeyError, ET.ParseError):
+            raise FileRefused(
+                _("This file is not a valid Excel (.xlsx) file. Save it again as .xlsx and upload it.")
+            )
+        targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL_NS}Relationship")}
+        self.sheets: list[tuple[str, str]] = []
+        for sheet in workbook.iter(f"{_NS}sheet"):
+            target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+            path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            if path in names:
+                self.sheets.append((sheet.get("name", ""), path))
+        self.strings = self._shared_strings() if "xl/sharedStrings.xml" in names else []
+        self.date_styles = self._date_styles() if "xl/styles.xml" in names else set()
+
+    def _text(self, element) -> str:
+        # the text runs of a string item, without phonetic hints (rPh)
+        parts = []
+        for child in element:
+            if child.tag == f"{_NS}t":
+                parts.append(child.text or "")
+            elif child.tag == f"{_NS}r":
+                parts.extend(t.text or "" for t in child.iter(f"{_NS}t"))
+        return "".join(parts)
+
+    def _shared_strings(self) -> list[str]:
+        strings = []
+        with self.archive.open("xl/sharedStrings.xml") as fh:
+            for _event, element in self._et.iterparse(fh):
+                if element.tag == f"{_NS}si":
+                    strings.append(self._text(element))
+                    element.clear()
+        return strings
+
+    def _date_styles(self) -> set[int]:
+        root = self._et.fromstring(self.archive.read("xl/styles.xml"))
+        custom = {}
+        for fmt in root.iter(f"{_NS}numFmt"):
+            code = re.sub(r"\[[^\]]*\]|\"[^\"]*\"", "", fmt.get("formatCode", ""))
+            custom[int(fmt.get("numFmtId", "0"))] = bool(_DATE_CODE.search(code))
+        dates = set()
+        xfs = root.find(f"{_NS}cellXfs")
+        for idx, xf in enumerate(xfs if xfs is not None else []):
+            fmt_id = int(xf.get("numFmtId", "0"))
+            if custom.get(fmt_id, fmt_id in _DATE_FORMAT_IDS):
+                dates.add(idx)
+        return dates
+
+    def rows(self, path: str) -> Iterator[tuple[int, RawRow]]:
+        row_tag, cell_tag, value_tag, formula_tag, inline_tag = (
+            f"{_NS}row", f"{_NS}c", f"{_NS}v", f"{_NS}f", f"{_NS}is",
+        )  # fmt: skip
+        strings, date_styles = self.strings, self.date_styles
+        number = 0
+        with self.archive.open(path) as fh:
+            for _event, element in self._et.iterparse(fh):
+                if element.tag != row_tag:
+                    continue
+                number = int(element.get("r") or number + 1)
+                cells: RawRow = []
+                for c in element.iter(cell_tag):
+                    ref = c.get("r")
+                    if ref:
+                        m = _CELL_REF.match(ref)
+                        idx = _col_number(m.group(1).encode()) - 1 if m else len(cells)
+                    else:
+                        idx = len(cells)
+                    while len(cells) < idx:
+                        cells.append((None, False))
+                    kind = c.get("t", "n")
+                    formula = c.find(formula_tag) is not None
+                    v = c.find(value_tag)
+                    raw = v.text if v is not None else None
+                    value: object = None
+                    if kind == "s":
+                        value = strings[int(raw)] if raw is not None and int(raw) < len(strings) else None
+                    elif kind == "inlineStr":
+                        inline = c.find(inline_tag)
+                        value = self._text(inline) if inline is not None else None
+                    elif kind in ("str", "e"):
+                        value = raw
+                    elif kind == "b":
+                        value = raw == "1"
+                    elif kind == "d":
+                        value = raw
+                    elif raw is not None:
+                        try:
+                            number_value = float(raw) if any(ch in raw for ch in ".eE") else int(raw)
+                        except ValueError:
+                            number_value = None
+                        if (
+                            number_value is not None
+                            and int(c.get("s", "0")) in date_styles
+                            and 0 <= number_value < 2958466
+                        ):
+                            value = dt.datetime(1899, 12, 30) + dt.timedelta(days=number_value)
+                        else:
+                            value = number_value
+                    cells.append((value, formula))
+                element.clear()
+                yield number, cells
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -768,29 +873,23 @@ def read_table(source, filename: str = "", *, progress: Callable[[int], None] | 
 
 def _read_xlsx(source, progress) -> Table:
     archive = check_zip(source)
-    if not isinstance(source, str | os.PathLike):
-        source.seek(0)
-    workbook = _xlsx_sheets(source, archive)
     try:
-        best: tuple[_Header, object] | None = None
-        for ws in workbook.worksheets:
-            if getattr(ws, "iter_rows", None) is None:
-                continue
+        book = XlsxBook(archive)
+        best: _Header | None = None
+        for title, path in book.sheets:
             top = []
-            for item in _xlsx_rows(ws):
+            for item in book.rows(path):
                 if item[0] > HEADER_SEARCH_ROWS + 3:
                     break
                 top.append(item)
-            path = getattr(ws, "_worksheet_path", None) or getattr(ws, "worksheet_path", None)
-            merges = _merges(archive, path.lstrip("/")) if path else []
+            merges = _merges(archive, path)
             header = _find_header(top, merges)
             if not header.missing:
-                return _read_rows("xlsx", ws.title, _xlsx_rows(ws), merges, progress, header)
-            if best is None or len(header.missing) < len(best[0].missing):
-                best = (header, ws)
-        _refuse_missing(best[0] if best else None)
+                return _read_rows("xlsx", title, book.rows(path), merges, progress, header)
+            if best is None or len(header.missing) < len(best.missing):
+                best = header
+        _refuse_missing(best)
     finally:
-        workbook.close()
         archive.close()
     raise AssertionError("unreachable")
 
@@ -969,13 +1068,16 @@ def learners_import(
             report(40 + 40 * i // max(len(table.rows), 1))
     report(80)
     good = [cleaned for _row, cleaned in items]
+    # Without problems so far an import writes in one pass: the service refuses identities held elsewhere before
+    # writing anything, and those become problems below.
+    write_now = not problems and not dry_run
     try:
-        result = learners_bulk_upsert(
-            organisation=organisation, items=good, acting_user=acting_user, dry_run=True
-        )
+        result = learners_bulk_upsert(organisation=organisation, items=good, acting_user=acting_user,
+                                      dry_run=not write_now)  # fmt: skip
     except DomainError as exc:
         if exc.code != "identity_active_elsewhere":
             raise
+        write_now = False
         conflicts = exc.extra.get("conflicts", {})
         column = table.columns["identity"]
         for row, cleaned in items:
@@ -998,15 +1100,8 @@ def learners_import(
     outcome.created, outcome.updated, outcome.unchanged = result.created, result.updated, result.unchanged
     problems.sort(key=lambda p: (p.row, p.col if p.col is not None else 10**6))
     outcome.problems = problems
-    report(90)
-    if problems or dry_run:
-        return outcome
-    result = learners_bulk_upsert(
-        organisation=organisation, items=good, acting_user=acting_user, dry_run=False
-    )
-    outcome.created, outcome.updated, outcome.unchanged = result.created, result.updated, result.unchanged
-    outcome.written = True
-    report(100)
+    outcome.written = write_now
+    report(100 if write_now else 90)
     return outcome
 
 
@@ -1169,13 +1264,8 @@ def _grid_rows(source, filename) -> tuple[dict, int, Iterator[tuple[int, RawRow]
                           % {"mb": MAX_BYTES // (1024 * 1024)}, "limit")  # fmt: skip
     fmt = detect_format(source, filename)
     if fmt == "xlsx":
-        archive = check_zip(source)
-        archive.close()
-        if not isinstance(source, str | os.PathLike):
-            source.seek(0)
-        workbook = _xlsx_sheets(source, None)
-        sheets = [ws for ws in workbook.worksheets if getattr(ws, "iter_rows", None)]
-        iterators = [_xlsx_rows(ws) for ws in sheets]
+        book = XlsxBook(check_zip(source))
+        iterators = [book.rows(path) for _title, path in book.sheets]
     else:
         if not isinstance(source, str | os.PathLike):
             source.seek(0)

@@ -1,0 +1,111 @@
+"""Import/export benchmarks for the closing note (issue 6). Not collected by default: LEC_BENCH=1 and PostgreSQL.
+
+    LEC_BENCH=1 DATABASE_URL=postgres://... python -m pytest tests/perf/test_io_bench.py -s -p no:warnings
+
+Targets: a 10,000-row xlsx dry run + import within 15 s on the 2-core machine with bounded memory; an export of
+100,000 learners at ≥ 50,000 rows/s with peak memory < 300 MB. Figures are printed, not asserted as budgets."""
+
+import datetime as dt
+import io
+import resource
+import time
+import tracemalloc
+
+import openpyxl
+import pytest
+
+from students.exporting import learners_export
+from students.importing import learners_import
+from students.models import Learner
+from tests.students.helpers import birth_for, nid
+
+pytestmark = [pytest.mark.perf]
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _xlsx(n: int) -> bytes:
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("นักเรียน")
+    ws.append(["ลำดับที่", "เลขประจำตัวนักเรียน", "เลขประจำตัวประชาชน", "คำนำหน้า", "ชื่อ", "นามสกุล", "เพศ",
+               "วันเดือนปีเกิด", "ระดับชั้น", "ห้องเรียน", "เชื้อชาติ", "สัญชาติ", "ศาสนา"])  # fmt: skip
+    birth = birth_for("p3")
+    be = f"{birth.day:02d}/{birth.month:02d}/{birth.year + 543}"
+    for i in range(n):
+        ws.append([i + 1, f"{i:06d}", nid(900_000 + i), "เด็กชาย", f"ชื่อ{i}", f"นามสกุล{i}", "ชาย", be,
+                   "ประถมศึกษาปีที่ 3", str(i % 5 + 1), "ไทย", "ไทย", "พุทธ"])  # fmt: skip
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_import_10000_rows_dry_run_then_import(tree):
+    data = _xlsx(10_000)
+    rss0 = _rss_mb()
+    started = time.perf_counter()
+    preview = learners_import(organisation=tree.school1, source=io.BytesIO(data), filename="big.xlsx",
+                              acting_user=None, dry_run=True)  # fmt: skip
+    t_dry = time.perf_counter() - started
+    assert preview.ok and preview.created == 10_000
+    started = time.perf_counter()
+    done = learners_import(organisation=tree.school1, source=io.BytesIO(data), filename="big.xlsx",
+                           acting_user=None)  # fmt: skip
+    t_import = time.perf_counter() - started
+    assert done.written and Learner.objects.filter(organisation=tree.school1).count() == 10_000
+    started = time.perf_counter()
+    again = learners_import(organisation=tree.school1, source=io.BytesIO(data), filename="big.xlsx",
+                            acting_user=None, dry_run=True)  # fmt: skip
+    t_again = time.perf_counter() - started
+    assert again.unchanged == 10_000
+    tracemalloc.start()
+    learners_import(organisation=tree.school1, source=io.BytesIO(data), filename="big.xlsx", acting_user=None,
+                    dry_run=True)  # fmt: skip
+    _cur, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"\nIMPORT 10,000 rows ({len(data) / 1e6:.1f} MB xlsx): dry run {t_dry:.2f} s, import {t_import:.2f} s, "
+          f"total {t_dry + t_import:.2f} s; re-check of the same file {t_again:.2f} s; "
+          f"Python peak during a dry run {peak / 1e6:.0f} MB; process max RSS {rss0:.0f} → {_rss_mb():.0f} MB")  # fmt: skip
+
+
+def _seed(org, n: int) -> None:
+    today = dt.date.today()
+    batch = []
+    for i in range(n):
+        batch.append(Learner(organisation=org, national_id=nid(2_000_000 + i), prefix="เด็กหญิง", first_name=f"ชื่อ{i}",
+                             last_name=f"สกุล{i}", gender="female", birth_date=birth_for("p4"), class_level="p4",
+                             level_order=8, room=str(i % 9), enrolled_on=today, race="ไทย", nationality="ไทย",
+                             religion="พุทธ", student_number=f"{i:06d}"))  # fmt: skip
+        if len(batch) == 5000:
+            Learner.objects.bulk_create(batch)
+            batch = []
+    Learner.objects.bulk_create(batch)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_100000_learners(tree, fmt):
+    from django.test import RequestFactory
+
+    _seed(tree.school1, 100_000)
+    user = tree.users["lao1"]
+    RequestFactory()
+    tracemalloc.start()
+    started = time.perf_counter()
+    response = learners_export(user=user, organisation=tree.lao1, fmt=fmt, status="active")
+    size = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+    elapsed = time.perf_counter() - started
+    _cur, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    started = time.perf_counter()
+    response = learners_export(user=user, organisation=tree.lao1, fmt=fmt, status="active")
+    for _chunk in response.streaming_content:
+        pass
+    untraced = time.perf_counter() - started
+    print(f"\nEXPORT 100,000 learners as {fmt}: {untraced:.2f} s = {100_000 / untraced:,.0f} rows/s "
+          f"({elapsed:.2f} s under tracemalloc), {size / 1e6:.1f} MB, Python peak {peak / 1e6:.0f} MB, "
+          f"process max RSS {_rss_mb():.0f} MB")  # fmt: skip
+    # the counters were bypassed by the bulk seed: leave no learners for the counter check
+    Learner.objects.all().delete()
