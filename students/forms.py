@@ -176,6 +176,21 @@ class LearnerForm(StyledForm):
     def welfare_fields(self):
         return self.bound(self.WELFARE)
 
+    def _has_errors(self, names) -> bool:
+        return self.is_bound and any(n in self.errors for n in names)
+
+    def more_open(self):
+        return self._has_errors(self.MORE)
+
+    def welfare_open(self):
+        return self._has_errors(self.WELFARE)
+
+    def people_open(self):
+        return self._has_errors([f"{k}_{p}" for k, _label in PEOPLE for p in PERSON_KEYS])
+
+    def addresses_open(self):
+        return self._has_errors([f"{k}_{p}" for k, _label in ADDRESSES for p in ADDRESS_KEYS])
+
     def people(self):
         return [(label, [self[f"{key}_{p}"] for p in PERSON_KEYS]) for key, label in PEOPLE]
 
