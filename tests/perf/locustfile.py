@@ -46,7 +46,7 @@ def _take(pool: str) -> dict:
 class _Officer(HttpUser):
     abstract = True
     wait_time = between(
-        float(os.environ.get("LEC_WAIT_MIN", "1")), float(os.environ.get("LEC_WAIT_MAX", "3"))
+        float(os.environ.get("LEC_WAIT_MIN", "3")), float(os.environ.get("LEC_WAIT_MAX", "10"))
     )
 
     def api(self, method, path, token, name, body=None):
