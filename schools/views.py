@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -99,7 +100,6 @@ def other_headcounts(request, code):
     context["editable"] = editable = may_edit and round_.state == "open" and not lao.other_schools_locked
     page = Paginator(selectors.lao_other_schools(lao), GRID_PAGE_SIZE).get_page(request.GET.get("page"))
     grid = selectors.other_headcount_grid(lao=lao, round=round_, schools=page.object_list)
-    previous_round, previous = selectors.previous_entries(lao=lao, round=round_)
     typed = errors = None
     if request.method == "POST":
         if not may_edit:
@@ -120,14 +120,16 @@ def other_headcounts(request, code):
                 % {"n": saved, "when": thai.format_datetime(timezone.now())},
             )
             return redirect(request.get_full_path())
+    previous_round, previous = selectors.previous_entries(lao=lao, round=round_) if editable else (None, {})
     copy = editable and request.GET.get("copy") == "previous" and typed is None
-    rows = grid_rows(grid, typed=typed, errors=errors, previous=previous if copy else None)
+    rows = grid_rows(grid, typed=typed, errors=errors, previous=previous if copy else None, editable=editable)
     totals = level_totals(rows, grid.levels)
     context.update(
         grid=grid,
         rows=rows,
         totals=totals,
         genders=genders(),
+        level_head=render_to_string("schools/_level_head.html", {"levels": grid.levels}),
         grand=(sum(t[1] for t in totals), sum(t[2] for t in totals)),
         page=page,
         errors=[e for row in rows for e in row.summary_errors],
