@@ -184,3 +184,18 @@ def test_a_real_celery_worker_runs_an_import_job(settings):
     assert job.result["written"] is True
     assert Learner.objects.filter(organisation=tree.school1).count() == 2
     app.conf.task_always_eager = True
+
+
+def test_job_page_polls_the_progress_partial(tree, client):
+    client.force_login(tree.users["school1"])
+    job = Job.objects.create(
+        kind="import_learners", phase="preview", organisation=tree.school1, state="pending"
+    )
+    page = client.get(f"/o/{tree.school1.code}/import/{job.pk}/").content.decode()
+    assert f'hx-get="/o/{tree.school1.code}/import/{job.pk}/progress/"' in page
+    export = Job.objects.create(kind="export_learners", phase="export", organisation=tree.school1,
+                                created_by=tree.users["school1"], state="running")  # fmt: skip
+    page = client.get(f"/o/{tree.school1.code}/export/jobs/{export.pk}/").content.decode()
+    assert f'hx-get="/o/{tree.school1.code}/export/jobs/{export.pk}/"' in page
+    r = client.get(f"/o/{tree.school1.code}/export/jobs/{export.pk}/", HTTP_HX_REQUEST="true")
+    assert "<html" not in r.content.decode() and 'role="progressbar"' in r.content.decode()
