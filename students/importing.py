@@ -409,7 +409,6 @@ _DATE_FORMAT_IDS = (
     set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59)) | set(range(71, 82))
 )
 _DATE_CODE = re.compile(r"(?<![\\\"])[dmyeb]", re.IGNORECASE)
-_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 class XlsxBook:
@@ -474,6 +473,7 @@ class XlsxBook:
             f"{_NS}row", f"{_NS}c", f"{_NS}v", f"{_NS}f", f"{_NS}is",
         )  # fmt: skip
         strings, date_styles = self.strings, self.date_styles
+        columns: dict[str, int] = {}
         number = 0
         with self.archive.open(path) as fh:
             for _event, element in self._et.iterparse(fh):
@@ -481,19 +481,27 @@ class XlsxBook:
                     continue
                 number = int(element.get("r") or number + 1)
                 cells: RawRow = []
-                for c in element.iter(cell_tag):
+                for c in element:
+                    if c.tag != cell_tag:
+                        continue
                     ref = c.get("r")
                     if ref:
-                        m = _CELL_REF.match(ref)
-                        idx = _col_number(m.group(1).encode()) - 1 if m else len(cells)
+                        letters = ref.rstrip("0123456789")
+                        idx = columns.get(letters)
+                        if idx is None:
+                            idx = columns[letters] = _col_number(letters.encode()) - 1
                     else:
                         idx = len(cells)
                     while len(cells) < idx:
                         cells.append((None, False))
                     kind = c.get("t", "n")
-                    formula = c.find(formula_tag) is not None
-                    v = c.find(value_tag)
-                    raw = v.text if v is not None else None
+                    formula = False
+                    raw = None
+                    for part in c:
+                        if part.tag == value_tag:
+                            raw = part.text
+                        elif part.tag == formula_tag:
+                            formula = True
                     value: object = None
                     if kind == "s":
                         value = strings[int(raw)] if raw is not None and int(raw) < len(strings) else None
@@ -794,8 +802,11 @@ _READERS: dict[str, Callable] = {
 }
 
 
+_BLANK_STRIP = " \t\r\n\xa0\u200b\u200c\u200d\u2060\ufeff"
+
+
 def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and clean_text(value) in _BLANKS)
+    return value is None or (value.__class__ is str and value.strip(_BLANK_STRIP) in _BLANKS)
 
 
 def row_data(
@@ -850,8 +861,17 @@ def row_data(
 # The reader
 
 
-def read_table(source, filename: str = "", *, progress: Callable[[int], None] | None = None) -> Table:
-    """Read a learner file (a path or a binary file object). Raises FileRefused for a file refused as a whole."""
+def _dimension_rows(archive: zipfile.ZipFile, path: str) -> int:
+    """The row count a sheet declares in its <dimension> (for the progress bar only; 0 when absent)."""
+    with archive.open(path) as fh:
+        head = fh.read(4096)
+    m = re.search(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+    return int(m.group(1)) if m else 0
+
+
+def read_table(source, filename: str = "", *, progress: Callable[[int, int], None] | None = None) -> Table:
+    """Read a learner file (a path or a binary file object). Raises FileRefused for a file refused as a whole.
+    `progress(rows read, rows expected or 0)` is called every 1,000 rows."""
     if _size(source) > MAX_BYTES:
         raise FileRefused(
             _("This file is larger than %(mb)s MB. Split it into smaller files and upload each.")
@@ -868,7 +888,8 @@ def read_table(source, filename: str = "", *, progress: Callable[[int], None] | 
         source.seek(0)
         data = source.read()
     text = decode_csv(data)
-    return _read_rows("csv", None, _csv_rows(text), [], progress)
+    estimate = max(text.count("\n"), 1)
+    return _read_rows("csv", None, _csv_rows(text), [], progress and (lambda n: progress(n, estimate)))
 
 
 def _read_xlsx(source, progress) -> Table:
@@ -885,7 +906,9 @@ def _read_xlsx(source, progress) -> Table:
             merges = _merges(archive, path)
             header = _find_header(top, merges)
             if not header.missing:
-                return _read_rows("xlsx", title, book.rows(path), merges, progress, header)
+                estimate = _dimension_rows(archive, path)
+                report = progress and (lambda n, estimate=estimate: progress(n, estimate))
+                return _read_rows("xlsx", title, book.rows(path), merges, report, header)
             if best is None or len(header.missing) < len(best.missing):
                 best = header
         _refuse_missing(best)
@@ -1043,7 +1066,9 @@ def learners_import(
         )
     report = progress or (lambda p: None)
     report(1)
-    table = read_table(source, filename, progress=lambda n: report(min(40, 1 + n * 40 // MAX_ROWS)))
+    table = read_table(
+        source, filename, progress=lambda n, total: report(min(40, 1 + n * 39 // max(total, n, 1)))
+    )
     outcome = Outcome(rows=len(table.rows), ignored=table.ignored, sheet=table.sheet,
                       header_row=table.header_row, format=table.format)  # fmt: skip
     problems = list(table.problems)
