@@ -27,13 +27,13 @@ router = Router(tags=["learners"])
 MAX_PAGE_SIZE = 500
 
 
-def _page(qs, page: int, page_size: int):
+def _page(qs, page: int, page_size: int, count: int | None = None):
     if page < 1:
         raise invalid("page", _("Pages are numbered from 1."))
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise invalid("page_size", _("Ask for between 1 and %(n)s rows per page.") % {"n": MAX_PAGE_SIZE})
     start = (page - 1) * page_size
-    return qs.count(), list(qs[start : start + page_size])
+    return (qs.count() if count is None else count), list(qs[start : start + page_size])
 
 
 @router.get("/organisations/{code}/learners", response={200: LearnerList, **ERRORS})
@@ -53,7 +53,10 @@ def learners(
     qs = selectors.learner_list(
         request.user, org, status=status, class_level=class_level or None, room=room, search=search
     ).defer(None)
-    count, rows = _page(qs, page, page_size)
+    known = selectors.learner_list_count(
+        org, status=status, class_level=class_level, room=room, search=search
+    )
+    count, rows = _page(qs, page, page_size, known)
     masker = selectors.Masker(request.user)
     return {"count": count, "results": [selectors.learner_out(lr, masker) for lr in rows]}
 

@@ -103,6 +103,23 @@ def learner_list(
     return qs.order_by("level_order", "room", "last_name", "first_name", "id")
 
 
+def learner_list_count(
+    organisation: Organisation, *, status, class_level=None, room=None, search=None
+) -> int | None:
+    """The list's count from the counter table when the filters allow it (active learners by class level): a
+    province's or the department's list then never counts hundreds of thousands of rows. None otherwise."""
+    if (status or "active") != "active" or room or clean_text(search):
+        return None
+    qs = LearnerCount.objects.all()
+    if organisation.is_institution:
+        qs = qs.filter(organisation=organisation)
+    elif organisation.kind != Kind.DEPARTMENT:
+        qs = qs.filter(organisation__path__startswith=organisation.subtree_prefix)
+    if class_level:
+        qs = qs.filter(class_level=class_level)
+    return qs.aggregate(n=Sum("count"))["n"] or 0
+
+
 def learner_get(user, learner_id: int, action: str = "view_subtree") -> Learner:
     """One learner the user sees (404 otherwise, the same for absent and not yours); 403 when seen but
     `action` is not allowed on its institution."""

@@ -42,7 +42,13 @@ def roster(request, code):
     qs = selectors.learner_list(
         request.user, org, status=status, class_level=class_level, room=room, search=search
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(qs, PAGE_SIZE)
+    known = selectors.learner_list_count(
+        org, status=status, class_level=class_level, room=room, search=search
+    )
+    if known is not None:
+        paginator.count = known  # the counter table answers without counting rows
+    page = paginator.get_page(request.GET.get("page"))
     masker = selectors.Masker(request.user)
     rows = [(lr, masker.shown(lr)) for lr in page]
     query = urlencode(
