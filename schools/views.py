@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from lec import thai
 from lec.errors import Invalid, NotFound
+from students.levels import BY_CODE
 
 from . import selectors, services
 from .forms import OtherSchoolAddForm, OtherSchoolCloseForm, genders, grid_post, grid_rows, level_totals
@@ -62,10 +63,13 @@ def _other_panel(org) -> dict | None:
         entry = selectors.other_school_entry(school=org, round=round_) if round_ else None
         counts = selectors.entry_counts(entry)
         codes = org.path.split("/")
+        for c in counts:
+            c.update(short=BY_CODE[c["class_level"]].short, total=c["male"] + c["female"])
         return {
             "round": round_,
             "entry": entry,
-            "total": sum(c["male"] + c["female"] for c in counts),
+            "counts": counts,
+            "total": sum(c["total"] for c in counts),
             "lao_code": codes[-2] if len(codes) > 1 else "",
         }
     return None

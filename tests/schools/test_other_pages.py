@@ -217,3 +217,12 @@ def test_organisation_page_panel_and_menu(lao_client, tree, rnd):
 def test_a_school_user_has_no_menu_link(client, tree, rnd):
     client.force_login(tree.users["school1"])
     assert "other-schools" not in client.get("/o/1050100001/").content.decode()
+
+
+def test_names_and_typed_values_are_escaped_in_the_grid(lao_client, tree, rnd):
+    org(Kind.OTHER_SCHOOL, tree.lao1, code="9050100004", name_th='<script>alert("x")</script>')
+    r = lao_client.post(GRID, {"9050100004.p1.male": '"><img src=x onerror=alert(1)>'})
+    html = r.content.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert" in html and "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+    assert not OtherSchoolEntry.objects.exists()
