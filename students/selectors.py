@@ -242,7 +242,8 @@ def learner_out(learner: Learner, masker: Masker, *, brief: bool = False) -> dic
             "race": learner.race,
             "religion": learner.religion,
             "disadvantage": learner.disadvantage,
-            "disability": learner.disability,
+            # Sensitive under the PDPA: only those who see the full record (the institution and its LAO).
+            "disability": learner.disability if masker.full(learner.organisation) else None,
             "shortages": learner.shortages or [],
             "weight_kg": _num(learner.weight_kg),
             "height_cm": _num(learner.height_cm),

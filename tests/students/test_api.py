@@ -368,3 +368,45 @@ def test_openapi_declares_learner_operations(api, client):
     schema = client.get("/api/v1/openapi.json").json()
     op = schema["paths"]["/api/v1/organisations/{code}/learners"]["post"]
     assert {"201", "400", "404", "409"} <= set(op["responses"])
+
+
+def test_disability_is_hidden_above_the_lao(tree, api):
+    learner = make(tree.school1, disability="autism")
+    assert api.get(f"/api/v1/learners/{learner.pk}", tree.users["lao1"]).json()["disability"] == "autism"
+    assert api.get(f"/api/v1/learners/{learner.pk}", tree.users["p1"]).json()["disability"] is None
+
+
+def test_unauthenticated_is_401(tree, api):
+    r = api.get(f"/api/v1/organisations/{tree.school1.code}/learners")
+    assert r.status_code == 401 and r.json()["code"] == "not_authenticated"
+
+
+def test_messages_follow_accept_language(tree, api):
+    body = {**learner_input(), "first_name": " "}
+    user = tree.users["school1"]
+    th = api.post(f"/api/v1/organisations/{tree.school1.code}/learners", body, user).json()
+    en = api.post(
+        f"/api/v1/organisations/{tree.school1.code}/learners", body, user, HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
+    assert th["errors"]["first_name"] == ["กรอกชื่อ"]
+    assert en["errors"]["first_name"] == ["Enter the first name."]
+
+
+def test_age_is_checked_on_the_open_rounds_census_date(tree, api):
+    from django.utils import timezone
+
+    from confirmations.models import Round
+
+    census = dt.date(dt.date.today().year - 1, 6, 10)
+    Round.objects.create(
+        academic_year=census.year + 543, term=1, census_date=census, state="open",
+        opens_at=timezone.now() - dt.timedelta(days=1), closes_at=timezone.now() + dt.timedelta(days=9),
+    )  # fmt: skip
+    # 16 on the census date (fits ป.1's 5–16) though 17 today
+    body = learner_input(birth_date=dt.date(census.year - 17, 6, 11).isoformat(), class_level="p1")
+    r = api.post(f"/api/v1/organisations/{tree.school1.code}/learners", body, tree.users["school1"])
+    assert r.status_code == 201, r.content
+    # 4 on the census date (too young for ป.1) though 6 today
+    body = learner_input(birth_date=dt.date(census.year - 5, 6, 11).isoformat(), class_level="p1")
+    r = api.post(f"/api/v1/organisations/{tree.school1.code}/learners", body, tree.users["school1"])
+    assert r.status_code == 400 and "birth_date" in r.json()["errors"]

@@ -221,3 +221,13 @@ def test_two_concurrent_creates_of_the_same_identity_one_wins(tree):
     loser = next(r for r in results.values() if r[0] != "ok")
     assert loser[1]["code"] == winner
     assert Learner.objects.filter(national_id=nid(4242), status="active").count() == 1
+
+
+def test_nightly_task_reports_differences(tree):
+    from students.tasks import verify_counts
+
+    make(tree.school1)
+    assert verify_counts.delay().get()["differences"] == []
+    LearnerCount.objects.filter(organisation=tree.school1).update(count=2)
+    assert len(verify_counts.delay().get()["differences"]) == 1
+    LearnerCount.objects.filter(organisation=tree.school1).update(count=1)
