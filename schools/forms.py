@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from lec import thai
 
 from .models import Affiliation
-from .services import CountError, parse_count
+from .services import CountError, entry_version, parse_count
 
 GENDERS = ("male", "female")
 
@@ -73,6 +73,14 @@ class SchoolRows:
     cells: list[LevelCells]
     copied: bool = False
     gender_rows: list = dataclasses.field(default_factory=list)  # (gender, label, cells as HTML, total)
+
+    @property
+    def version_name(self) -> str:
+        return f"{self.school.code}.version"
+
+    @property
+    def version(self) -> str:
+        return entry_version(self.entry)
 
     @property
     def closed_name(self) -> str:
@@ -193,6 +201,15 @@ def grid_rows(grid, *, typed=None, errors=None, previous=None, editable=True) ->
         ]
         rows.append(shown)
     return rows
+
+
+def grid_versions(data, grid) -> dict[str, str]:
+    """{school code: the entry version the page was showing} from the grid's POST (absent: no check)."""
+    return {
+        r.school.code: data[f"{r.school.code}.version"]
+        for r in grid.rows
+        if f"{r.school.code}.version" in data
+    }
 
 
 def grid_post(data, grid) -> tuple[dict, dict, dict]:

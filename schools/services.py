@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lec.errors import DomainError, Invalid, invalid
-from lec.thai import clean_text, normalise_digits
+from lec.thai import clean_text, format_datetime, normalise_digits
 
 from .models import (
     DEPTH,
@@ -494,10 +494,15 @@ def _audit_entries(*, acting_user, lao, round, cleaned) -> None:
 
 
 @transaction.atomic
-def other_school_headcounts_save(*, lao: Organisation, round, entries: Mapping, acting_user) -> int:
+def other_school_headcounts_save(
+    *, lao: Organisation, round, entries: Mapping, acting_user, versions: Mapping[str, str] | None = None
+) -> int:
     """Save a whole grid for one LAO and round, all or nothing: {school code: {"closed", "counts": [{"class_level",
     "male", "female"}]}}. Any bad cell raises Invalid keyed "<school>.<level>.<male|female>" (or
-    "<school>.closed", "<school>.counts.<i>.class_level") and nothing is written. Returns the schools saved."""
+    "<school>.closed", "<school>.counts.<i>.class_level") and nothing is written. Returns the schools saved.
+
+    `versions` ({school code: entry_version() as the page showed it}) makes the save refuse, school by school,
+    an entry someone else saved after the page was opened, instead of silently overwriting it."""
     _require_edit(acting_user, lao)
     lao = _lock_for_entry(lao=lao, round=round)
     schools = {
@@ -521,12 +526,46 @@ def other_school_headcounts_save(*, lao: Organisation, round, entries: Mapping, 
         for problem in problems:
             errors.setdefault(problem.grid_key(code), []).append(problem.message)
         cleaned[school] = (closed, levels)
+    if versions is not None and cleaned:
+        _check_versions(round=round, schools=list(cleaned), versions=versions, errors=errors)
     if errors:
         raise Invalid(errors)
     if cleaned:
         _write_entries(lao=lao, round=round, cleaned=cleaned, acting_user=acting_user)
         _audit_entries(acting_user=acting_user, lao=lao, round=round, cleaned=cleaned)
     return len(cleaned)
+
+
+def entry_version(entry) -> str:
+    """What a page remembers of an entry to notice a later save by someone else: its last save time, or ""."""
+    return entry.updated_at.isoformat() if entry is not None else ""
+
+
+def _check_versions(*, round, schools, versions, errors) -> None:
+    current = {
+        e.school_id: e
+        for e in OtherSchoolEntry.objects.filter(round_id=round.pk, school__in=[s.pk for s in schools])
+        .select_related("entered_by")
+        .prefetch_related("counts")
+    }
+    for school in schools:
+        if school.code not in versions:
+            continue
+        entry = current.get(school.pk)
+        if entry_version(entry) == versions[school.code]:
+            continue
+        total = sum(c.male + c.female for c in entry.counts.all()) if entry else 0
+        errors.setdefault(f"{school.code}.closed", []).append(
+            _(
+                "%(user)s saved this school's numbers (%(total)s learners) at %(when)s, after you opened this "
+                "page. Check your numbers for this school, then save again to replace theirs."
+            )
+            % {
+                "user": entry.entered_by.username if entry and entry.entered_by else _("someone else"),
+                "total": f"{total:,}",
+                "when": format_datetime(entry.updated_at) if entry else "",
+            }
+        )
 
 
 @transaction.atomic

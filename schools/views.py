@@ -1,5 +1,7 @@
 """The organisation page, and the LAO's other-affiliation schools: the headcount grid and the list with add/close."""
 
+from urllib.parse import urlencode
+
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +19,15 @@ from lec.errors import Invalid, NotFound
 from students.levels import BY_CODE
 
 from . import selectors, services
-from .forms import OtherSchoolAddForm, OtherSchoolCloseForm, genders, grid_post, grid_rows, level_totals
+from .forms import (
+    OtherSchoolAddForm,
+    OtherSchoolCloseForm,
+    genders,
+    grid_post,
+    grid_rows,
+    grid_versions,
+    level_totals,
+)
 from .models import Kind, Organisation
 from .selectors import children_of
 
@@ -113,7 +123,11 @@ def other_headcounts(request, code):
             if errors:
                 raise Invalid(errors)
             saved = services.other_school_headcounts_save(
-                lao=lao, round=round_, entries=entries, acting_user=request.user
+                lao=lao,
+                round=round_,
+                entries=entries,
+                acting_user=request.user,
+                versions=grid_versions(request.POST, grid),
             )
         except Invalid as exc:
             errors = {**exc.errors, **errors}
@@ -123,7 +137,8 @@ def other_headcounts(request, code):
                 _("Saved the numbers of learners of %(n)s schools on %(when)s.")
                 % {"n": saved, "when": thai.format_datetime(timezone.now())},
             )
-            return redirect(request.get_full_path())
+            keep = {k: v for k, v in request.GET.items() if k in ("page", "round")}
+            return redirect(request.path + (f"?{urlencode(keep)}" if keep else ""))
     previous_round, previous = selectors.previous_entries(lao=lao, round=round_) if editable else (None, {})
     copy = editable and request.GET.get("copy") == "previous" and typed is None
     rows = grid_rows(grid, typed=typed, errors=errors, previous=previous if copy else None, editable=editable)

@@ -226,3 +226,29 @@ def test_names_and_typed_values_are_escaped_in_the_grid(lao_client, tree, rnd):
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert" in html and "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
     assert not OtherSchoolEntry.objects.exists()
+
+
+def test_a_save_by_someone_else_after_the_page_opened_is_not_overwritten(lao_client, tree, rnd):
+    other3 = org(Kind.OTHER_SCHOOL, tree.lao1, code="9050100003")
+    html = lao_client.get(GRID).content.decode()
+    assert 'name="9050100001.version" value=""' in html
+    # A colleague saves school 1 while this page is open.
+    other_school_headcounts_save(lao=tree.lao1, round=rnd, acting_user=tree.users["lao1"], entries={
+        "9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 30, "female": 30}]}})  # fmt: skip
+    r = lao_client.post(GRID, {"9050100001.version": "", "9050100001.p1.male": "3",
+                               f"{other3.code}.version": "", f"{other3.code}.p1.male": "8"})  # fmt: skip
+    html = r.content.decode()
+    assert r.status_code == 200 and "60" in html and 'href="#f-9050100001-closed"' in html
+    assert OtherSchoolEntry.objects.get().counts.get().male == 30  # theirs kept, and nothing else written
+    # The page now carries the new version: saving again is a deliberate replacement.
+    version = OtherSchoolEntry.objects.get().updated_at.isoformat()
+    assert f'name="9050100001.version" value="{version}"' in html
+    r = lao_client.post(GRID, {"9050100001.version": version, "9050100001.p1.male": "3",
+                               f"{other3.code}.version": "", f"{other3.code}.p1.male": "8"})  # fmt: skip
+    assert r.status_code == 302
+    assert OtherSchoolEntry.objects.get(school=tree.other1).counts.get().male == 3
+
+
+def test_after_saving_a_copy_the_page_does_not_copy_again(lao_client, tree, rnd):
+    r = lao_client.post(GRID + "?copy=previous", {"9050100001.p1.male": "3"})
+    assert r.status_code == 302 and r.url == GRID
