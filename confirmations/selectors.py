@@ -688,7 +688,8 @@ def notification_text(note: Notification) -> str:
                                       "Reason: %(reason)s"),
         Notification.Kind.UNLOCK_REQUESTED: _("%(who)s asks you to cancel its confirmation (%(scope)s) for "
                                               "%(round)s. Reason: %(reason)s"),
-        Notification.Kind.REQUEST_APPROVED: _("Your unlock request for %(round)s was approved."),
+        Notification.Kind.REQUEST_APPROVED: _("Your unlock request (%(scope)s) for %(round)s was approved: you can "
+                                              "edit the data again."),
         Notification.Kind.REQUEST_REJECTED: _("Your unlock request (%(scope)s) for %(round)s was not approved. "
                                               "Reason: %(reason)s"),
         Notification.Kind.REMINDER: _("%(round)s closes soon and %(who)s has not confirmed its data yet."),

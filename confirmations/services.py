@@ -191,7 +191,7 @@ def _confirm(ctx: Ctx) -> Confirmation:
     return conf
 
 
-def _unlock(ctx: Ctx) -> Confirmation:
+def _unlock(ctx: Ctx, kind: str = Notification.Kind.UNLOCKED) -> Confirmation:
     conf = ctx.confirmation
     conf.state = Confirmation.State.OPEN
     conf.confirmed_at = None
@@ -200,7 +200,7 @@ def _unlock(ctx: Ctx) -> Confirmation:
     conf.snapshot.all().delete()
     _set_lock(ctx.organisation, ctx.scope, False)
     _event(ctx, Action.UNLOCK, reason=ctx.reason)
-    notify(kind=Notification.Kind.UNLOCKED, organisation=ctx.organisation, subject=ctx.organisation, ctx=ctx)
+    notify(kind=kind, organisation=ctx.organisation, subject=ctx.organisation, ctx=ctx)
     return conf
 
 
@@ -242,7 +242,7 @@ def _approve(ctx: Ctx) -> UnlockRequest:
     req = _decide(ctx, UnlockRequest.State.APPROVED)
     _event(ctx, Action.APPROVE_REQUEST, reason=req.reason)
     ctx.reason = req.reason
-    _unlock(ctx)
+    _unlock(ctx, Notification.Kind.REQUEST_APPROVED)
     return req
 
 

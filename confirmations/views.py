@@ -56,6 +56,8 @@ def dashboard(request, code):
         "page": page,
         "query": f"round={rnd.pk if rnd else ''}&status={status}",
         "status": status,
+        "names": {c.org.code: c.org.name_th for c in board.children},
+        "closed": rnd is not None and rnd.state == Round.State.CLOSED,
         "actions": set(policy.actions_on(request.user, org)),
         "may_unlock_children": bool(board.children) and policy.can(request.user, "unlock_children", board.children[0].org),
         "rounds": selectors.rounds()[:12],
@@ -120,6 +122,7 @@ def confirm_step(request, code):
             rnd, org, source="live", scope=scope if org.kind == Kind.LAO else "all", by="child"
         )
         context["blockers"] = selectors.blockers(rnd, org, scope)
+        context["names"] = {r["code"]: r["name_th"] for r in context["report"]["rows"]}
     return render(request, "confirmations/confirm_step.html", context)
 
 

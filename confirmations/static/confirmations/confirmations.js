@@ -10,8 +10,7 @@
       if (ms < 0) ms = 0;
       var days = Math.floor(ms / 86400000);
       var hours = Math.floor((ms % 86400000) / 3600000);
-      el.textContent = "(" + days + " " + el.getAttribute("data-label-days") + " " + hours + " " +
-        el.getAttribute("data-label-hours") + " " + el.getAttribute("data-label-left") + ")";
+      el.textContent = el.getAttribute("data-format").replace("{d}", days).replace("{h}", hours);
     });
   }
 
