@@ -2,8 +2,9 @@
 level. Run: LEC_BENCH=1 DATABASE_URL=… pytest tests/perf/test_dashboard_bench.py -s
 
 Measured 2026-11-28 on PostgreSQL, 2 shared cores (best of 3, 100 rows rendered per page):
-  LAO dashboard 22 queries 514 ms · province 22 queries 877 ms · department 21 queries 856 ms;
-  the dashboard selector alone ~120 ms; GET /headcounts by child 11 queries, 90–170 ms."""
+  LAO dashboard 22 queries 215 ms · province 22 queries 351 ms · department 21 queries 184 ms
+  (the dashboard selector alone ~100 ms); GET /headcounts by child: 11 queries, 40–55 ms.
+"""
 
 import datetime
 import time
