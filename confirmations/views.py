@@ -56,6 +56,7 @@ def dashboard(request, code):
         "page": page,
         "query": f"round={rnd.pk if rnd else ''}&status={status}",
         "status": status,
+        "unread": selectors.unread_count(request.user),
         "names": {c.org.code: c.org.name_th for c in board.children},
         "closed": rnd is not None and rnd.state == Round.State.CLOSED,
         "actions": set(policy.actions_on(request.user, org)),
