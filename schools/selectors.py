@@ -3,7 +3,8 @@
 import dataclasses
 
 from django.apps import apps
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from accounts import policy
 
@@ -233,3 +234,30 @@ def other_counts_by_school(*, round, path: str) -> dict[int, tuple[int, int]]:
         subtree_q(path, "entry__school__path")
     )
     return _summed(qs.annotate(school_id=F("entry__school_id")), "school_id")
+
+
+def lao_other_summary(lao: Organisation) -> dict:
+    """For the LAO's page, in one query: its active and closed other-affiliation schools, how many active ones
+    have an entry for the open round, and whether a round is open at all."""
+    Round = apps.get_model("confirmations", "Round")
+
+    def counted(qs):
+        return Coalesce(
+            Subquery(qs.order_by().values("parent_id").annotate(n=Count("pk")).values("n")[:1]), 0
+        )
+
+    schools = Organisation.objects.filter(parent=OuterRef("pk"), kind=Kind.OTHER_SCHOOL)
+    entered = OtherSchoolEntry.objects.filter(
+        school__parent=OuterRef(OuterRef("pk")), school__is_active=True, round__state="open"
+    )
+    return (
+        Organisation.objects.filter(pk=lao.pk)
+        .annotate(
+            active=counted(schools.filter(is_active=True)),
+            closed=counted(schools.filter(is_active=False)),
+            entered=counted(schools.filter(is_active=True, pk__in=entered.values("school_id"))),
+            round_open=Exists(Round.objects.filter(state="open")),
+        )
+        .values("active", "closed", "entered", "round_open")
+        .get()
+    )

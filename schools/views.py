@@ -60,14 +60,9 @@ def _open_round():
 def _other_panel(org) -> dict | None:
     """What the organisation page's other-affiliation panel shows, for an LAO or an other-affiliation school."""
     if org.kind == Kind.LAO:
-        round_ = _open_round()
-        counts = {"active": 0, "closed": 0}
-        for row in selectors.lao_other_schools(org, active_only=False).values_list("is_active", flat=True):
-            counts["active" if row else "closed"] += 1
-        progress = None
-        if round_ is not None and counts["active"]:
-            progress = selectors.other_entry_progress(round=round_, laos=[org]).get(org.pk)
-        return {"round": round_, "progress": progress, **counts}
+        summary = selectors.lao_other_summary(org)
+        summary["missing"] = summary["active"] - summary["entered"]
+        return summary
     if org.kind == Kind.OTHER_SCHOOL:
         round_ = _open_round()
         entry = selectors.other_school_entry(school=org, round=round_) if round_ else None
