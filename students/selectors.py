@@ -349,6 +349,57 @@ def pending_transfer_counts(organisation: Organisation) -> dict:
     }
 
 
+def panel_summary(organisation: Organisation) -> dict:
+    """Active learners (male, female, total) and pending transfers in and out, for the organisation page's panel:
+    one query whatever the subtree."""
+    from django.db.models import IntegerField, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    counts = LearnerCount.objects.all()
+    transfers_in = Transfer.objects.filter(state=Transfer.State.PENDING)
+    transfers_out = Transfer.objects.filter(state=Transfer.State.PENDING)
+    if organisation.is_institution:
+        counts = counts.filter(organisation=organisation)
+        transfers_in = transfers_in.filter(to_organisation=organisation)
+        transfers_out = transfers_out.filter(from_organisation=organisation)
+    else:
+        prefix = organisation.subtree_prefix
+        counts = counts.filter(organisation__path__startswith=prefix)
+        transfers_in = transfers_in.filter(to_organisation__path__startswith=prefix)
+        transfers_out = transfers_out.filter(from_organisation__path__startswith=prefix)
+
+    def total(qs, **filters):
+        sub = (
+            qs.filter(**filters)
+            .order_by()
+            .annotate(_g=Value(1))
+            .values("_g")
+            .annotate(n=Sum("count"))
+            .values("n")
+        )
+        return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
+
+    def number(qs):
+        sub = qs.order_by().annotate(_g=Value(1)).values("_g").annotate(n=Count("id")).values("n")
+        return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
+
+    row = (
+        Organisation.objects.filter(pk=organisation.pk)
+        .annotate(
+            male=total(counts, gender="male"),
+            female=total(counts, gender="female"),
+            incoming=number(transfers_in),
+            outgoing=number(transfers_out),
+        )
+        .values("male", "female", "incoming", "outgoing")
+        .get()
+    )
+    return {
+        "counts": {"male": row["male"], "female": row["female"], "total": row["male"] + row["female"]},
+        "pending": {"incoming": row["incoming"], "outgoing": row["outgoing"]},
+    }
+
+
 def promotion_batches(organisation: Organisation):
     return PromotionBatch.objects.filter(organisation=organisation).select_related("created_by", "undone_by")[
         :10

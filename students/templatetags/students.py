@@ -9,4 +9,4 @@ register = template.Library()
 
 @register.simple_tag
 def learner_panel(org):
-    return {"counts": selectors.live_counts(org), "pending": selectors.pending_transfer_counts(org)}
+    return selectors.panel_summary(org)
