@@ -252,7 +252,9 @@ def learner_history(request, pk):
                 changes.append(
                     {"label": field.verbose_name, "old": _display(field, old), "new": _display(field, new)}
                 )
-        entries.append({"record": record, "changes": changes, "first": previous is None})
+        entries.append(
+            {"record": record, "changes": changes, "first": previous is None, "why": _reason(record)}
+        )
     return render(
         request,
         "students/learner_history.html",
@@ -263,6 +265,18 @@ def learner_history(request, pk):
             "shown_identity": masker.shown(learner),
         },
     )
+
+
+def _reason(record) -> str:
+    """History change reasons are stored as 'transfer N', 'promotion N', 'undo promotion N'; show them in words."""
+    reason = record.history_change_reason or ""
+    if reason.startswith("undo promotion"):
+        return _("Promotion undone")
+    if reason.startswith("promotion"):
+        return _("Promotion to the next year")
+    if reason.startswith("transfer"):
+        return _("Transfer")
+    return reason
 
 
 def _display(field, value):

@@ -230,3 +230,31 @@ def test_promotion_preview_apply_undo_pages(tree, client):
         ("k3", "active"),
         ("p6", "active"),
     ]
+
+
+def test_history_and_transfer_pages_query_budgets(tree, client, django_assert_max_num_queries):
+    from students import services
+
+    learner = make(tree.school2, national_id=nid(950))
+    for version in range(1, 11):
+        services.learner_update(
+            learner_id=learner.pk, data={"room": str(version)}, version=version, acting_user=None
+        )
+    t = services.transfer_request(
+        identity_value=nid(950), to_organisation=tree.school1, class_level="p1", acting_user=None
+    )
+    services.transfer_approve(transfer_id=t.pk, acting_user=None)
+    for i in range(8):
+        make(tree.school2, national_id=nid(960 + i))
+        services.transfer_request(
+            identity_value=nid(960 + i), to_organisation=tree.school1, class_level="p1", acting_user=None
+        )
+    login(client, tree.users["school1"])
+    client.get(f"/learners/{learner.pk}/history/")
+    with django_assert_max_num_queries(12):
+        r = client.get(f"/learners/{learner.pk}/history/")
+    html = r.content.decode()
+    assert "ย้ายสถานศึกษา" in html and tree.school1.name_th in html
+    with django_assert_max_num_queries(14):
+        r = client.get(f"/o/{tree.school1.code}/transfers/")
+    assert r.content.decode().count("tag-requested") == 8
