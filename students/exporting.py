@@ -4,12 +4,14 @@ masked per accounts.policy, formula-like cells escaped, every export audited (wh
 import csv
 import hashlib
 import io
+import json
 import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,6 +28,7 @@ from .importing import ADDRESS_SUB, PERSON_SUB, SPECS, TEMPLATE_FIELDS
 from .models import DISABILITIES, DISADVANTAGES, SHORTAGES, Learner, LearnerCount, Status
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_CHARS = "=+-@\t\r"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_ROWS = 1000
 XLSX_SYNC_LIMIT = 200_000
@@ -49,6 +52,7 @@ _COLUMNS = (
     "registered_address", "current_address",
 )  # fmt: skip
 _IDX = {name: i for i, name in enumerate(_COLUMNS)}
+_JSON_COLUMNS = ("shortages", "father", "mother", "guardian", "registered_address", "current_address")
 
 
 def headers() -> list[str]:
@@ -66,7 +70,15 @@ def learner_rows_queryset(organisation: Organisation, status: str):
     qs = Learner.objects.filter(subtree_q(organisation.path, "organisation__path"))
     if status != "all":
         qs = qs.filter(status=status)
-    return qs.order_by("level_order", "room", "last_name", "first_name", "id").values_list(*_COLUMNS)
+    # JSON columns come as text and are parsed only when present: Django's JSON converter on every cell of
+    # every row was a third of an export's time.
+    texts = {f"{name}_text": Cast(name, output_field=TextField()) for name in _JSON_COLUMNS}
+    names = [f"{name}_text" if name in _JSON_COLUMNS else name for name in _COLUMNS]
+    return (
+        qs.order_by("level_order", "room", "last_name", "first_name", "id")
+        .annotate(**texts)
+        .values_list(*names)
+    )
 
 
 def _labels() -> dict:
@@ -106,37 +118,64 @@ def row_builder(full_identity: bool, for_csv: bool):
             return format_national_id(nid) if for_csv else nid
         return g or ""
 
+    person_groups = [
+        (i[f], [sub for g, sub in person_keys if g == f]) for f in ("father", "mother", "guardian")
+    ]
+    address_groups = [
+        (i[f], [sub for g, sub in address_keys if g == f]) for f in ("registered_address", "current_address")
+    ]
+    i_sn, i_prefix, i_first, i_last, i_gender, i_birth = (
+        i["student_number"], i["prefix"], i["first_name"], i["last_name"], i["gender"], i["birth_date"],
+    )  # fmt: skip
+    i_level, i_room, i_race, i_nat, i_rel, i_enr = (
+        i["class_level"], i["room"], i["race"], i["nationality"], i["religion"], i["enrolled_on"],
+    )  # fmt: skip
+    i_w, i_h, i_fam, i_dis, i_dsb, i_sh = (
+        i["weight_kg"], i["height_cm"], i["family_status"], i["disadvantage"], i["disability"], i["shortages"],
+    )  # fmt: skip
+    formula = FORMULA_CHARS
+    loads = json.loads
+
     def build(n: int, r) -> list:
         cells = [
-            n,
-            r[i["student_number"]],
+            str(n),
+            r[i_sn],
             identity(r),
-            r[i["prefix"]],
-            r[i["first_name"]],
-            r[i["last_name"]],
-            gender.get(r[i["gender"]], ""),
-            format_date_input(r[i["birth_date"]]),
-            level.get(r[i["class_level"]], r[i["class_level"]]),
-            r[i["room"]],
-            r[i["race"]],
-            r[i["nationality"]],
-            r[i["religion"]],
-            format_date_input(r[i["enrolled_on"]]),
-            _number(r[i["weight_kg"]]),
-            _number(r[i["height_cm"]]),
-            r[i["family_status"]],
-            disadvantage.get(r[i["disadvantage"]], r[i["disadvantage"]] or ""),
-            disability.get(r[i["disability"]], r[i["disability"]] or ""),
-            ", ".join(shortages.get(s, s) for s in (r[i["shortages"]] or [])),
+            r[i_prefix],
+            r[i_first],
+            r[i_last],
+            gender.get(r[i_gender], ""),
+            format_date_input(r[i_birth]),
+            level.get(r[i_level], r[i_level]),
+            r[i_room],
+            r[i_race],
+            r[i_nat],
+            r[i_rel],
+            format_date_input(r[i_enr]),
+            _number(r[i_w]),
+            _number(r[i_h]),
+            r[i_fam],
+            disadvantage.get(r[i_dis], r[i_dis] or ""),
+            disability.get(r[i_dsb], r[i_dsb] or ""),
+            ", ".join([shortages.get(s, s) for s in loads(r[i_sh])]) if r[i_sh] and r[i_sh] != "[]" else "",
         ]
-        for field, sub in person_keys:
-            part = r[i[field]] or {}
-            value = part.get(sub)
-            cells.append(_number(value) if sub == "income" and value is not None else (value or ""))
-        for field, sub in address_keys:
-            part = r[i[field]] or {}
-            cells.append(part.get(sub) or "")
-        return [escape(c) for c in cells]
+        for idx, subs in person_groups:
+            part = r[idx]
+            if not part or part == "null":
+                cells.extend([""] * len(subs))
+                continue
+            part = loads(part)
+            for sub in subs:
+                value = part.get(sub)
+                cells.append(_number(value) if sub == "income" and value is not None else (value or ""))
+        for idx, subs in address_groups:
+            part = r[idx]
+            if not part or part == "null":
+                cells.extend([""] * len(subs))
+                continue
+            part = loads(part)
+            cells.extend([part.get(sub) or "" for sub in subs])
+        return [("'" + c) if c and c.__class__ is str and c[0] in formula else c for c in cells]
 
     return build
 

@@ -83,29 +83,22 @@ def _seed(org, n: int) -> None:
     Learner.objects.bulk_create(batch)
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_export_100000_learners(tree, fmt):
-    from django.test import RequestFactory
-
+@pytest.fixture
+def many_learners(tree):
     _seed(tree.school1, 100_000)
-    user = tree.users["lao1"]
-    RequestFactory()
-    tracemalloc.start()
-    started = time.perf_counter()
-    response = learners_export(user=user, organisation=tree.lao1, fmt=fmt, status="active")
-    size = 0
-    for chunk in response.streaming_content:
-        size += len(chunk)
-    elapsed = time.perf_counter() - started
-    _cur, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    started = time.perf_counter()
-    response = learners_export(user=user, organisation=tree.lao1, fmt=fmt, status="active")
-    for _chunk in response.streaming_content:
-        pass
-    untraced = time.perf_counter() - started
-    print(f"\nEXPORT 100,000 learners as {fmt}: {untraced:.2f} s = {100_000 / untraced:,.0f} rows/s "
-          f"({elapsed:.2f} s under tracemalloc), {size / 1e6:.1f} MB, Python peak {peak / 1e6:.0f} MB, "
-          f"process max RSS {_rss_mb():.0f} MB")  # fmt: skip
-    # the counters were bypassed by the bulk seed: leave no learners for the counter check
+    yield tree
+    # the bulk seed bypassed the counters: leave no learners for the counter check
     Learner.objects.all().delete()
+
+
+def test_export_100000_learners(many_learners):
+    tree = many_learners
+    user = tree.users["lao1"]
+    for fmt in ("csv", "xlsx"):
+        rss0 = _rss_mb()
+        started = time.perf_counter()
+        response = learners_export(user=user, organisation=tree.lao1, fmt=fmt, status="active")
+        size = sum(len(chunk) for chunk in response.streaming_content)
+        elapsed = time.perf_counter() - started
+        print(f"\nEXPORT 100,000 learners as {fmt}: {elapsed:.2f} s = {100_000 / elapsed:,.0f} rows/s, "
+              f"{size / 1e6:.1f} MB, process max RSS {rss0:.0f} → {_rss_mb():.0f} MB")  # fmt: skip
