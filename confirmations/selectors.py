@@ -21,6 +21,7 @@ from schools.models import (
 from students import levels
 from students.models import LearnerCount
 
+from . import totals
 from .models import (
     Confirmation,
     ConfirmationEvent,
@@ -295,25 +296,44 @@ def dashboard(rnd: Round | None, org: Organisation, *, kinds=None) -> Dashboard:
     # live and confirmed learner totals per child (plus other-affiliation entries for scope "all")
     if key:
         sub = subtree_q(org.path, "organisation__path")
-        live = _totals_by(LearnerCount.objects.filter(sub), f"organisation__{key}", "count")
-        confirmed = _totals_by(
-            HeadcountSnapshot.objects.filter(
-                subtree_q(org.path, "school__path"),
-                confirmation__round=rnd,
-                confirmation__state=CONFIRMED,
-            ),
-            f"school__{key}",
-            "count",
-        )
-        counts = OtherSchoolCount.objects.filter(entry__round=rnd).filter(
-            subtree_q(org.path, "entry__school__path")
-        )
-        other = {
-            k: (m or 0) + (f or 0)
-            for k, m, f in counts.values(f"entry__school__{key}")
-            .annotate(m=Sum("male"), f=Sum("female"))
-            .values_list(f"entry__school__{key}", "m", "f")
-        }
+        # National and provincial totals come from per-province parts cached under generation counters where
+        # every writer of the part bumps them (confirmations.totals, docs/performance.md "Cached totals").
+        pids = list(rows) if org.kind == Kind.DEPARTMENT else [org.id]
+        cached = org.kind in (Kind.DEPARTMENT, Kind.PROVINCE)
+
+        def part(name):
+            return _per_child(org, name, rnd, pids)
+
+        if cached and totals.cacheable("live_learners"):
+            live = part("live_learners")
+        else:
+            live = _totals_by(LearnerCount.objects.filter(sub), f"organisation__{key}", "count")
+        if cached and totals.cacheable("confirmed_learners"):
+            confirmed = part("confirmed_learners")
+            for cid, n in part("confirmed_other").items():
+                confirmed[cid] += n
+        else:
+            confirmed = _totals_by(
+                HeadcountSnapshot.objects.filter(
+                    subtree_q(org.path, "school__path"),
+                    confirmation__round=rnd,
+                    confirmation__state=CONFIRMED,
+                ),
+                f"school__{key}",
+                "count",
+            )
+        if cached and totals.cacheable("live_other"):
+            other = part("live_other")
+        else:
+            counts = OtherSchoolCount.objects.filter(entry__round=rnd).filter(
+                subtree_q(org.path, "entry__school__path")
+            )
+            other = {
+                k: (m or 0) + (f or 0)
+                for k, m, f in counts.values(f"entry__school__{key}")
+                .annotate(m=Sum("male"), f=Sum("female"))
+                .values_list(f"entry__school__{key}", "m", "f")
+            }
         for cid, row in rows.items():
             row.live_total = live.get(cid, 0) + other.get(cid, 0)
             row.confirmed_total = confirmed.get(cid, 0)
@@ -421,8 +441,70 @@ def confirmation_detail(rnd: Round, org: Organisation) -> dict:
 # ----------------------------------------------------------------------------------------- headcounts
 
 
+def _per_child(org: Organisation, name: str, rnd: Round, pids: list[int]) -> dict[int, int]:
+    """{child id: male + female} of a department (children: provinces) or province (children: LAOs)."""
+    out: dict = defaultdict(int)
+    if org.kind == Kind.DEPARTMENT:
+        for pid, part in totals.province_parts(name, rnd, pids).items():
+            out[pid] += sum(part["sum"])
+    else:
+        for laos in totals.province_parts(name, rnd, pids, detail="laos").values():
+            for lao_id, (m, f) in laos.items():
+                out[lao_id] += m + f
+    return out
+
+
+def _headcounts_cached(rnd: Round, org: Organisation, *, source: str, scope: str, by: str) -> dict:
+    """headcounts() for a department or province, from the per-province cached parts (confirmations.totals)."""
+    names = [f"{source}_learners"] if scope in ("learners", "all") else []
+    names += [f"{source}_other"] if scope in ("other_schools", "all") else []
+    if org.kind == Kind.PROVINCE:
+        pids = [org.id]
+    else:
+        pids = list(
+            Organisation.objects.filter(subtree_q(org.path), kind=Kind.PROVINCE).values_list("id", flat=True)
+        )
+    sums: dict = defaultdict(lambda: [0, 0])
+    for name in names:
+        if by == "child" and org.kind == Kind.PROVINCE:
+            for laos in totals.province_parts(name, rnd, pids, detail="laos").values():
+                for lao_id, (m, f) in laos.items():
+                    sums[lao_id][0] += m
+                    sums[lao_id][1] += f
+            continue
+        parts = totals.province_parts(name, rnd, pids)
+        if by == "child":
+            for pid, part in parts.items():
+                sums[pid][0] += part["sum"][0]
+                sums[pid][1] += part["sum"][1]
+        else:
+            for (level, g), n in totals.sum_levels(parts).items():
+                sums[level][0 if g == "male" else 1] += n
+    rows = []
+    if by == "child":
+        children = Organisation.objects.filter(parent=org).filter(Q(is_active=True) | Q(pk__in=list(sums)))
+        for child in children.order_by("code"):
+            m, f = sums.get(child.pk, (0, 0))
+            rows.append(
+                {"code": child.code, "name_th": child.name_th, "male": m, "female": f, "total": m + f}
+            )
+    else:
+        for code in sorted(sums, key=lambda c: levels.ORDER.get(c, 99)):
+            m, f = sums[code]
+            rows.append({"class_level": code, "male": m, "female": f, "total": m + f})
+    return {"organisation": org.code, "round": rnd.pk, "source": source, "scope": scope, "rows": rows,
+            "total": sum(r["total"] for r in rows)}  # fmt: skip
+
+
 def headcounts(rnd: Round, org: Organisation, *, source="confirmed", scope="all", by="class_level") -> dict:
     """api.md "Headcounts": sums over the counter, entry and snapshot tables of the subtree; never over learners."""
+    wanted = [
+        f"{source}_{p}"
+        for p, s in (("learners", "learners"), ("other", "other_schools"))
+        if scope in (s, "all")
+    ]
+    if org.kind in (Kind.DEPARTMENT, Kind.PROVINCE) and all(totals.cacheable(p) for p in wanted):
+        return _headcounts_cached(rnd, org, source=source, scope=scope, by=by)
     key = _child_key(org) if by == "child" else None
     group = "class_level"
     parts = []  # (queryset, path field prefix, value fields)

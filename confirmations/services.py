@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import policy
+from lec import generations
 from lec.errors import DomainError, Forbidden, invalid
 from schools.models import Kind, Organisation
 from students.models import LearnerCount
@@ -184,6 +185,7 @@ def _confirm(ctx: Ctx) -> Confirmation:
         for s, lvl, g, n in rows
     )
     _set_lock(ctx.organisation, ctx.scope, True)
+    generations.bump("confirmed", [ctx.organisation.province_id])  # cached totals (docs/performance.md)
     counts = {f"{s}:{lvl}:{g}": n for s, lvl, g, n in rows} if ctx.organisation.is_institution else None
     _event(ctx, Action.CONFIRM, counts=counts)
     if ctx.parent is not None and ctx.parent.kind != Kind.DEPARTMENT:
@@ -199,6 +201,7 @@ def _unlock(ctx: Ctx, kind: str = Notification.Kind.UNLOCKED) -> Confirmation:
     conf.save()
     conf.snapshot.all().delete()
     _set_lock(ctx.organisation, ctx.scope, False)
+    generations.bump("confirmed", [ctx.organisation.province_id])  # cached totals (docs/performance.md)
     _event(ctx, Action.UNLOCK, reason=ctx.reason)
     notify(kind=kind, organisation=ctx.organisation, subject=ctx.organisation, ctx=ctx)
     return conf

@@ -55,7 +55,7 @@ def test_confirm_unlock_and_confirm_again(page):
     login(page, "u_school1", PASSWORD)
     page.goto(page.base + f"/confirm/{tree.school1.code}/")
     shot(page, "confirm-school-tasks")
-    page.get_by_role("link", name="ยืนยันข้อมูล", exact=True).click()
+    page.locator("ol").get_by_role("link", name="ยืนยันข้อมูล", exact=True).click()
     page.get_by_text("จำนวนนักเรียนที่จะยืนยัน").wait_for()
     shot(page, "confirm-school-check")
     page.get_by_role("button", name="ยืนยันข้อมูล", exact=True).click()
