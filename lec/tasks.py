@@ -25,3 +25,22 @@ def enqueue(job: Job) -> None:
     from django.db import transaction
 
     transaction.on_commit(lambda: run_job.delay(job.pk, job.phase))
+
+
+@shared_task(ignore_result=True)
+def purge_job_files(days: int = 7) -> int:
+    """Uploaded learner files and prepared exports hold personal data: delete them after `days` (the job rows
+    and their results stay). Returns the number of files removed."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    removed = 0
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    for job in Job.objects.filter(created_at__lt=cutoff).exclude(file="", output=""):
+        for field in (job.file, job.output):
+            if field:
+                field.delete(save=False)
+                removed += 1
+        job.save(update_fields=["file", "output"])
+    return removed

@@ -1238,6 +1238,10 @@ def import_job(job) -> None:
         return
     result = {**outcome.as_dict(), "phase": job.phase}
     job.finish(result=result, failed=not outcome.ok)
+    if outcome.written:
+        # the learners are in LEC now; the uploaded copy of their records is not kept
+        job.file.delete(save=False)
+        job.save(update_fields=["file"])
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ the LAO's grid import of other-affiliation headcounts; a real Celery worker on R
 
 import datetime as dt
 import io
+import os
 
 import openpyxl
 import pytest
@@ -199,3 +200,27 @@ def test_job_page_polls_the_progress_partial(tree, client):
     assert f'hx-get="/o/{tree.school1.code}/export/jobs/{export.pk}/"' in page
     r = client.get(f"/o/{tree.school1.code}/export/jobs/{export.pk}/", HTTP_HX_REQUEST="true")
     assert "<html" not in r.content.decode() and 'role="progressbar"' in r.content.decode()
+
+
+def test_uploaded_files_are_not_kept(tree, client, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from lec.tasks import purge_job_files
+
+    client.force_login(tree.users["school1"])
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, tree.school1, xlsx([row(1)]))
+    job = Job.objects.get()
+    assert job.file
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/o/{tree.school1.code}/import/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.result["written"] and not job.file
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, tree.school1, xlsx([row(2, level="ป.9")]))
+    old = Job.objects.exclude(pk=job.pk).get()
+    path = old.file.path
+    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=8))
+    assert purge_job_files() == 1
+    old.refresh_from_db()
+    assert not old.file and not os.path.exists(path)
