@@ -676,6 +676,9 @@ def _import_school(ctx: Ctx):
             if cur.fetchone():
                 cur.execute(f"DELETE FROM {table} WHERE organisation_id = %s", [org.id])  # noqa: S608
         LearnerCount.objects.filter(organisation=org).delete()
+        from lec import generations
+
+        generations.bump("live", [org.province_id])  # counters changed around the services
     return org
 
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from accounts.models import OrganisationUserObjectPermission, User
 from accounts.services import _permissions_by_codename, default_grants
+from lec import generations
 from schools.models import DEPTH, Kind, LaoType, Organisation
 from students import levels as lv
 
@@ -495,6 +496,7 @@ class Command(BaseCommand):
             self.log("learners in place")
         self.create_confirmations(plan, orgs, rnd, confirm, counts, random.Random(seed + 3))
         self.log("round state in place")
+        generations.bump_everything()  # written around the services: no cached total may survive it
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("ANALYZE")

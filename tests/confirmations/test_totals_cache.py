@@ -1,0 +1,86 @@
+"""Cached national and provincial totals (confirmations.totals, docs/performance.md) equal the tables after every
+confirm and unlock, in the transaction that made them and after it committed."""
+
+import pytest
+
+from confirmations import selectors, services, totals
+from lec import generations
+from tests.conftest import require_postgres, require_redis
+
+from .conftest import confirm, counts, enter
+
+
+@pytest.fixture
+def cached(tree, rnd):
+    require_postgres()
+    require_redis()
+    assert totals.cacheable("confirmed_learners")
+    return tree
+
+
+def uncached(rnd, org, **kw):
+    """The same figure straight from the tables (the path LAO-level figures always take)."""
+    saved = generations.BUMPED
+    generations.BUMPED = frozenset()
+    try:
+        return selectors.headcounts(rnd, org, **kw)
+    finally:
+        generations.BUMPED = saved
+
+
+def both(rnd, org, **kw):
+    got = selectors.headcounts(rnd, org, **kw)
+    assert got == uncached(rnd, org, **kw)
+    return got
+
+
+def test_national_confirmed_totals_follow_confirm_and_unlock(cached, rnd, django_capture_on_commit_callbacks):
+    tree = cached
+    counts(tree.school1, p1=(3, 2))
+    counts(tree.school4, m1=(5, 5))
+    enter(rnd, tree.other1, p1=(10, 20))
+    assert both(rnd, tree.dept, source="confirmed")["total"] == 0  # cached now, under the current counters
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(tree, rnd, "school1")
+    assert both(rnd, tree.dept, source="confirmed")["total"] == 5
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(tree, rnd, "school4")
+        confirm(tree, rnd, "lao1", "other_schools")
+    body = both(rnd, tree.dept, source="confirmed", by="child")
+    assert [(r["code"], r["total"]) for r in body["rows"]] == [(tree.p2.code, 10), (tree.p1.code, 35)]
+    assert both(rnd, tree.p1, source="confirmed", by="child")["total"] == 35
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirmation_unlock(
+            actor=tree.users["lao1"],
+            round_id=rnd.pk,
+            organisation=tree.school1,
+            scope="learners",
+            reason="แก้ไข",
+        )
+    assert both(rnd, tree.dept, source="confirmed")["total"] == 40
+    levels = {
+        r["class_level"]: (r["male"], r["female"]) for r in both(rnd, tree.p1, source="confirmed")["rows"]
+    }
+    assert levels == {"p1": (10, 20)}
+
+
+def test_a_confirm_is_seen_inside_its_own_transaction(cached, rnd):
+    """No on-commit callbacks run here (the test's transaction never commits): the immediate bump must do."""
+    tree = cached
+    counts(tree.school1, p1=(1, 1))
+    assert selectors.headcounts(rnd, tree.dept, source="confirmed")["total"] == 0
+    confirm(tree, rnd, "school1")
+    assert selectors.headcounts(rnd, tree.dept, source="confirmed")["total"] == 2
+
+
+def test_department_dashboard_totals_match_the_tables(cached, rnd, django_capture_on_commit_callbacks):
+    tree = cached
+    counts(tree.school1, p1=(3, 2))
+    counts(tree.school4, m1=(5, 5))
+    selectors.dashboard(rnd, tree.dept)  # warm the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(tree, rnd, "school4")
+    board = selectors.dashboard(rnd, tree.dept)
+    confirmed = {row.org.code: row.confirmed_total for row in board.children}
+    assert confirmed == {tree.p1.code: 0, tree.p2.code: 10}
+    assert board.confirmed_total == 10
