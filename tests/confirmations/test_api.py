@@ -202,3 +202,40 @@ def test_confirmation_endpoint_query_budget(tree, api, rnd, django_assert_max_nu
         )
     with django_assert_max_num_queries(12):
         api.get(conf_url(tree.lao1, f"events?round={rnd.pk}"), tree.users["lao1"])
+
+
+def test_bulk_unlock_over_the_api(tree, api, rnd):
+    confirm_lao1(tree, rnd)
+    body = {"round": rnd.pk, "codes": [tree.lao1.code, tree.lao2.code], "reason": "ตรวจใหม่"}
+    r = api.post(conf_url(tree.p1, "unlock-children"), body, tree.users["p1"])
+    assert r.status_code == 200
+    assert [(i["code"], i["ok"], i["error_code"]) for i in r.json()] == [
+        (tree.lao1.code, True, ""),
+        (tree.lao2.code, False, "not_confirmed"),
+    ]
+    r = api.post(conf_url(tree.p1, "unlock-children"), {**body, "reason": ""}, tree.users["p1"])
+    assert r.status_code == 400
+    r = api.post(conf_url(tree.lao1, "unlock-children"), body, tree.users["lao1"])
+    assert all(not i["ok"] for i in r.json())  # an LAO's children are not LAOs; nothing found to unlock
+
+
+def test_lists_keep_their_query_budget(tree, api, rnd, django_assert_max_num_queries):
+    from tests.factories import org
+
+    schools = [org("school", tree.lao1, code=f"10508{i:05d}") for i in range(110)]
+    from confirmations.models import Confirmation, ConfirmationEvent, UnlockRequest
+
+    for s in schools:
+        Confirmation.objects.create(round=rnd, organisation=s, scope="learners", state="confirmed")
+        ConfirmationEvent.objects.create(round=rnd, organisation=s, scope="learners", action="confirm",
+                                         actor_username="x")  # fmt: skip
+        UnlockRequest.objects.create(round=rnd, organisation=s, scope="learners", reason="r",
+                                     requested_by=tree.users["school1"])  # fmt: skip
+    user = tree.users["lao1"]
+    api.token(user)
+    with django_assert_max_num_queries(10):
+        r = api.get("/api/v1/unlock-requests?state=pending&page_size=500", user)
+    assert r.json()["count"] == 110
+    with django_assert_max_num_queries(10):
+        r = api.get(conf_url(tree.lao1, f"events?round={rnd.pk}&page_size=500"), user)
+    assert r.json()["count"] == 110

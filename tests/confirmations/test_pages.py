@@ -186,3 +186,24 @@ def test_dashboard_queries_do_not_grow_with_children(tree, client, rnd, django_a
     assert r.content.decode().count('data-label="สถานะ"') >= 100
     with django_assert_max_num_queries(18):
         assert client.get(f"/confirm/{parent.code}/report/?by=child").status_code == 200
+
+
+def test_events_and_notifications_pages_keep_their_budget(tree, client, rnd, django_assert_max_num_queries):
+    from confirmations.models import ConfirmationEvent
+
+    schools = [org(Kind.SCHOOL, tree.lao1, code=f"10507{i:05d}") for i in range(110)]
+    ConfirmationEvent.objects.bulk_create(
+        ConfirmationEvent(round=rnd, organisation=s, scope="learners", action="confirm", actor_username="x")
+        for s in schools
+    )
+    Notification.objects.bulk_create(
+        Notification(kind="confirmed", round=rnd, organisation=tree.lao1, subject=s, scope="learners")
+        for s in schools
+    )
+    login(client, tree.users["lao1"])
+    client.get("/notifications/")
+    with django_assert_max_num_queries(14):
+        assert client.get(f"/confirm/{tree.lao1.code}/events/").status_code == 200
+    with django_assert_max_num_queries(14):
+        html = client.get("/notifications/").content.decode()
+    assert html.count("list-group-item-info") == 30  # a page of unread notices

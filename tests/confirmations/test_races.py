@@ -86,3 +86,38 @@ def test_lao_confirm_racing_institution_unlocks_keeps_the_invariant():
         round=rnd, organisation__parent=tree.lao1, state="open"
     ).exists()
     assert not (lao and open_children)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_unlock_requests_leave_one_pending():
+    require_postgres()
+    tree = OrgTree.build()
+    rnd = open_round()
+    services.confirmation_confirm(actor=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1,
+                                  scope="learners")  # fmt: skip
+    outcomes = run_threads(20, lambda i: services.unlock_request_create(
+        actor=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1, scope="learners",
+        reason=f"คำขอ {i}"))  # fmt: skip
+    assert sorted(code for code, _ in outcomes) == ["already_pending"] * 19 + ["ok"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_while_institutions_confirm_leaves_no_lock_behind():
+    require_postgres()
+    tree = OrgTree.build()
+    rnd = open_round()
+    names = ["school1", "school2", "cdc1", "school3", "school4", "cdc2"]
+
+    def act(i):
+        if i == 3:
+            return services.round_close(actor=tree.users["dept"], round_id=rnd.pk)
+        name = names[i % len(names)]
+        return services.confirmation_confirm(actor=tree.users[name], round_id=rnd.pk,
+                                             organisation=getattr(tree, name), scope="learners")  # fmt: skip
+
+    outcomes = run_threads(12, act)
+    assert {code for code, _ in outcomes} <= {"ok", "already_confirmed", "round_not_open"}
+    assert Round.objects.get(pk=rnd.pk).state == "closed"
+    from schools.models import Organisation
+
+    assert not Organisation.objects.filter(learners_locked=True).exists()
