@@ -377,3 +377,39 @@ def test_the_confirm_path_is_a_handful_of_queries(tree, rnd):
     with CaptureQueriesContext(connection) as ctx:
         confirm(tree, rnd, "school1")
     assert len(ctx.captured_queries) < 25
+
+
+def test_mixed_laos_in_province_confirmation(tree, rnd):
+    only_other = org_make("lao", tree.p2, "3019999")
+    o = org_make("other_school", only_other, "9030299999")
+    assert selectors.scopes_of(only_other) == ("other_schools",)
+    assert selectors.scopes_of(tree.lao3) == ("learners",)
+    for name in ("school4", "cdc2"):
+        confirm(tree, rnd, name)
+    confirm(tree, rnd, "lao3")
+    exc = refused("children_not_confirmed", confirm, tree, rnd, "p2")
+    assert exc.extra["blockers"] == [only_other.code]
+    user = tree_user(only_other)
+    with pytest.raises(Invalid):
+        services.confirmation_confirm(actor=user, round_id=rnd.pk, organisation=only_other, scope="learners")
+    enter(rnd, o, closed=True)  # a closed school's zero entry counts as entered
+    services.confirmation_confirm(actor=user, round_id=rnd.pk, organisation=only_other, scope="other_schools")
+    assert confirm(tree, rnd, "p2").state == "confirmed"
+
+
+def test_a_closed_other_school_does_not_block(tree, rnd):
+    Organisation.objects.filter(pk=tree.other1.pk).update(is_active=False)
+    assert selectors.blockers(rnd, reload(tree.lao1), "other_schools") == []
+    assert selectors.scopes_of(reload(tree.lao1)) == ("learners",)
+
+
+def org_make(kind, parent, code):
+    from tests.factories import org
+
+    return org(kind, parent, code=code)
+
+
+def tree_user(organisation):
+    from tests.factories import UserFactory
+
+    return UserFactory(username=f"u_{organisation.code}", organisation=organisation)
