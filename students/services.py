@@ -6,11 +6,11 @@ import datetime as dt
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from lec.errors import DomainError, Invalid, NotFound
 from lec.thai import DateParseError, age_on, clean_text, format_date, parse_date
@@ -401,6 +401,39 @@ def _invalid_if(errors: dict) -> None:
         raise Invalid(errors)
 
 
+def _bulk_update(objs: list[Learner], fields: list[str], *, user, reason: str = "") -> None:
+    """Update many learners and write their history rows. On PostgreSQL one UPDATE … FROM (VALUES …) per
+    1,000 rows (Django's bulk_update builds a CASE per field and row: 40 s for 10,000 learners); elsewhere
+    Django's bulk_update. History rows are bulk-inserted either way."""
+    if not objs:
+        return
+    if connection.vendor == "postgresql" and fields:
+        meta = Learner._meta
+        columns = [meta.get_field(f) for f in fields]
+        assignments = ", ".join(f'"{c.column}" = v."{c.column}"' for c in columns)
+        names = ", ".join(['"id"', *(f'"{c.column}"' for c in columns)])
+        casts = ["%s::bigint", *(f"%s::{c.db_type(connection)}" for c in columns)]
+        row_sql = "(" + ", ".join(casts) + ")"
+        with connection.cursor() as cursor:
+            for start in range(0, len(objs), 1000):
+                chunk = objs[start : start + 1000]
+                params = []
+                for obj in chunk:
+                    params.append(obj.pk)
+                    params.extend(c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns)
+                cursor.execute(
+                    f'UPDATE "{meta.db_table}" AS t SET {assignments} FROM (VALUES '
+                    + ", ".join([row_sql] * len(chunk))
+                    + f') AS v({names}) WHERE t."id" = v."id"',
+                    params,
+                )
+    elif fields:
+        Learner.objects.bulk_update(objs, fields, batch_size=500)
+    Learner.history.bulk_history_create(
+        objs, batch_size=1000, update=True, default_user=user, default_change_reason=reason
+    )
+
+
 # ---------------------------------------------------------------------------------------------------------
 # One learner
 
@@ -623,7 +656,7 @@ def learners_bulk_upsert(
                     bulk_create_with_history(to_create, Learner, batch_size=500, default_user=user)
                 if to_update:
                     fields = sorted(update_fields | {"level_order", "version", "updated_at"})
-                    bulk_update_with_history(to_update, Learner, fields, batch_size=500, default_user=user)
+                    _bulk_update(to_update, fields, user=user)
         except IntegrityError:
             # Another institution enrolled one of these identities meanwhile.
             conflicts = _find_active_elsewhere(org, nids, gids)
@@ -856,14 +889,7 @@ def promotion_apply(
     if changed:
         user = acting_user if getattr(acting_user, "pk", None) else None
         fields = ["class_level", "level_order", "status", "left_on", "left_note", "version", "updated_at"]
-        bulk_update_with_history(
-            changed,
-            Learner,
-            fields,
-            batch_size=500,
-            default_user=user,
-            default_change_reason=f"promotion {batch.pk}",
-        )
+        _bulk_update(changed, fields, user=user, reason=f"promotion {batch.pk}")
     counts_apply(deltas)
     return batch
 
@@ -912,13 +938,11 @@ def promotion_undo(*, batch_id: int, acting_user) -> PromotionBatch:
     try:
         with transaction.atomic():
             if learners:
-                bulk_update_with_history(
+                _bulk_update(
                     learners,
-                    Learner,
                     ["class_level", "level_order", "status", "left_on", "left_note", "version", "updated_at"],
-                    batch_size=500,
-                    default_user=user,
-                    default_change_reason=f"undo promotion {batch.pk}",
+                    user=user,
+                    reason=f"undo promotion {batch.pk}",
                 )
     except IntegrityError:
         raise DomainError(
