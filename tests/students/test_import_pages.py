@@ -224,3 +224,20 @@ def test_uploaded_files_are_not_kept(tree, client, django_capture_on_commit_call
     assert purge_job_files() == 1
     old.refresh_from_db()
     assert not old.file and not os.path.exists(path)
+
+
+def test_reimporting_the_same_file_offers_nothing_to_confirm(
+    tree, client, django_capture_on_commit_callbacks
+):
+    client.force_login(tree.users["school1"])
+    f = xlsx([row(1), row(2)])
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, tree.school1, f)
+    first = Job.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/o/{tree.school1.code}/import/{first.pk}/confirm/")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = upload(client, tree.school1, f)
+    page = client.get(r["Location"]).content.decode()
+    assert "การนำเข้าจะไม่เปลี่ยนแปลงอะไร" in page and "นำเข้านักเรียนเหล่านี้" not in page
+    assert Learner.objects.count() == 2
