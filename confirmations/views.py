@@ -21,6 +21,7 @@ from . import selectors, services
 from .forms import ReasonForm, RoundForm
 from .models import Round, Scope
 
+CONFIRMED = "confirmed"
 STATUS_FILTERS = ("open", "confirmed", "requested")
 FIELD_OF = {
     "academic_year": "academic_year",
@@ -57,6 +58,7 @@ def dashboard(request, code):
         "query": f"round={rnd.pk if rnd else ''}&status={status}",
         "status": status,
         "unread": selectors.unread_count(request.user),
+        "any_confirmed": any(CONFIRMED in (c.learners, c.other_schools) for c in board.children),
         "names": {c.org.code: c.org.name_th for c in board.children},
         "closed": rnd is not None and rnd.state == Round.State.CLOSED,
         "actions": set(policy.actions_on(request.user, org)),

@@ -102,3 +102,24 @@ def test_confirm_unlock_and_confirm_again(page):
     page.get_by_role("button", name="ยืนยันข้อมูล", exact=True).click()
     page.get_by_text("ยืนยันข้อมูลแล้วเมื่อ").first.wait_for()
     assert Confirmation.objects.get(round=rnd, organisation=tree.school1).state == "confirmed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dashboards_fit_a_phone(phone_page):
+    tree = OrgTree.build()
+    now = timezone.now()
+    Round.objects.create(academic_year=2569, term=2, census_date=datetime.date(2026, 11, 10),
+                         opens_at=now - datetime.timedelta(days=2), closes_at=now + datetime.timedelta(days=12),
+                         state="open")  # fmt: skip
+    page = phone_page
+    for user, code in (("u_lao1", tree.lao1.code), ("u_p1", tree.p1.code), ("u_school1", tree.school1.code)):
+        page.context.clear_cookies()
+        login(page, user, PASSWORD)
+        page.goto(page.base + f"/confirm/{code}/")
+        page.get_by_text("ยืนยันข้อมูลภายใน").wait_for()
+        shot(page, f"confirm-phone-{code}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 392, (code, width)
+        for button in page.locator("main .btn:visible").all():
+            box = button.bounding_box()
+            assert box is None or box["height"] >= 35, (code, button.inner_text(), box)

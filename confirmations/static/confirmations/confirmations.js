@@ -40,6 +40,7 @@
         data: { labels: data.labels, datasets: datasets },
         options: {
           indexAxis: kind === "progress" ? "y" : "x",
+          animation: false,
           maintainAspectRatio: false,
           responsive: true,
           scales: { x: { stacked: true }, y: { stacked: true, ticks: { precision: 0 } } },
