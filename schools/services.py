@@ -262,8 +262,10 @@ class CountError(ValueError):
 def parse_count(value) -> int:
     """A headcount from what was typed or sent: a whole number ≥ 0. Thai digits, spaces and thousands
     separators are accepted and a blank means 0; booleans, fractions, negatives and text are refused."""
-    if value is None:
+    if value is None or value == "":
         return 0
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 5:
+        return int(value)  # the common case, typed in the grid
     if isinstance(value, bool):
         raise CountError(_("Enter a whole number of 0 or more."))
     if isinstance(value, float):
@@ -333,7 +335,10 @@ def other_school_entry_clean(*, closed, counts) -> tuple[bool, dict[str, tuple[i
         closed = False
     for index, item in enumerate(counts or []):
         raw_level = _field(item, "class_level")
-        level = parse_level(raw_level) if raw_level not in (None, "") else None
+        if isinstance(raw_level, str) and raw_level in BY_CODE:
+            level = raw_level  # a code, as the grid and most API callers send it
+        else:
+            level = parse_level(raw_level) if raw_level not in (None, "") else None
         if level is None:
             problems.append(
                 CellProblem(
@@ -542,18 +547,26 @@ def entry_version(entry) -> str:
 
 
 def _check_versions(*, round, schools, versions, errors) -> None:
+    saved = dict(
+        OtherSchoolEntry.objects.filter(round_id=round.pk, school__in=[s.pk for s in schools]).values_list(
+            "school_id", "updated_at"
+        )
+    )
+    stale = [
+        s
+        for s in schools
+        if s.code in versions and (saved[s.pk].isoformat() if s.pk in saved else "") != versions[s.code]
+    ]
+    if not stale:
+        return
     current = {
         e.school_id: e
-        for e in OtherSchoolEntry.objects.filter(round_id=round.pk, school__in=[s.pk for s in schools])
+        for e in OtherSchoolEntry.objects.filter(round_id=round.pk, school__in=[s.pk for s in stale])
         .select_related("entered_by")
         .prefetch_related("counts")
     }
-    for school in schools:
-        if school.code not in versions:
-            continue
+    for school in stale:
         entry = current.get(school.pk)
-        if entry_version(entry) == versions[school.code]:
-            continue
         total = sum(c.male + c.female for c in entry.counts.all()) if entry else 0
         errors.setdefault(f"{school.code}.closed", []).append(
             _(

@@ -156,3 +156,20 @@ def test_query_budgets_with_many_schools(api, tree, rnd, django_assert_max_num_q
         assert api.get(URL.format(code="9050100001", round=rnd.pk), lao).status_code == 200
     with django_assert_max_num_queries(20):
         assert put(api, lao, rnd, body).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "item, path",
+    [
+        ({"class_level": ["p1"], "male": 1, "female": 1}, "counts.0.class_level"),
+        ({"class_level": {"x": 1}, "male": 1, "female": 1}, "counts.0.class_level"),
+        ({"class_level": "p1", "male": {"n": 1}, "female": 1}, "counts.0.male"),
+        ({"class_level": "p1", "male": [1], "female": 1}, "counts.0.male"),
+        ({"class_level": "p1", "male": True, "female": 1}, "counts.0.male"),
+        ({"class_level": "p1", "male": None, "female": "1e3"}, "counts.0.female"),
+    ],
+)
+def test_odd_json_values_are_400_not_500(api, tree, rnd, item, path):
+    r = put(api, tree.users["lao1"], rnd, {"closed": False, "counts": [item]})
+    assert r.status_code == 400 and path in r.json()["errors"], r.content
+    assert not OtherSchoolEntry.objects.exists()
