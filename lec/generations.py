@@ -19,9 +19,9 @@ from django.db import connection, transaction
 
 KINDS = ("live", "other", "confirmed", "epoch")
 # The kinds whose every writer bumps its counter; only their aggregates may be cached. `confirmed`: the
-# confirmations services (confirm, unlock). `live` and `other` join once students.services.counts_apply and the
-# other-affiliation entry save bump them.
-BUMPED = frozenset({"confirmed"})
+# confirmations services (confirm, unlock); `other`: schools.services._write_entries, the one writer of
+# other-affiliation entries. `live` joins once students.services.counts_apply bumps it.
+BUMPED = frozenset({"confirmed", "other"})
 _namespace: dict[str, str | None] = {}
 
 

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lec import generations
 from lec.errors import DomainError, Invalid, invalid
 from lec.thai import clean_text, format_datetime, normalise_digits
 
@@ -241,6 +242,8 @@ def organisations_load(*, rows: list[tuple[int, dict]]) -> LoadResult:
         result.updated += len(to_update)
     if moved:
         tree_rebuild(moved)
+    if result.created or result.updated:
+        generations.bump_everything()  # rows moved or closed: cached totals (docs/performance.md)
     return result
 
 
@@ -476,6 +479,7 @@ def _write_entries(*, lao, round, cleaned: dict, acting_user) -> dict[int, "Othe
         ],
         batch_size=2000,
     )
+    generations.bump("other", [lao.province_id])  # cached provincial/national totals (docs/performance.md)
     return existing
 
 
