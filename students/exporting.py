@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -223,36 +224,134 @@ def csv_chunks(header: list[str], rows: Iterable[list], on_done) -> Iterator[byt
         on_done(count, digest.hexdigest(), complete)
 
 
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    "</Types>"
+)
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet1.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+    'Target="styles.xml"/></Relationships>'
+)
+# Styles: 0 plain, 1 bold (headers), 2 text format "@" (identities, so Excel keeps every digit).
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<fonts count="2"><font><sz val="11"/><name val="Tahoma"/></font>'
+    '<font><b/><sz val="11"/><name val="Tahoma"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    "</fills>"
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+
+
+def _letters(n: int) -> str:
+    out = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _xml_text(value: str) -> str:
+    return _XML_BAD.sub("", value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def write_xlsx(
     path: str, sheet_title: str, header_rows: list[list], rows: Iterable[list], text_columns=()
 ) -> int:
-    """A write-only workbook on disk (a zip cannot be streamed); identity columns formatted as text."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """An xlsx written by streaming its sheet XML into the zip (openpyxl's write-only mode managed ~420 rows a
+    second for a 55-column roster); inline strings, empty cells skipped, identity columns formatted as text."""
+    import zipfile as _zip
 
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet(sheet_title[:31])
-    bold = Font(bold=True)
-    for header in header_rows:
-        cells = []
-        for value in header:
-            cell = WriteOnlyCell(ws, value=escape(value))
-            cell.font = bold
-            cells.append(cell)
-        ws.append(cells)
-    count = 0
+    width = max([len(h) for h in header_rows] or [1])
+    refs = [_letters(i + 1) for i in range(max(width, 1) + 8)]
     text_columns = set(text_columns)
-    for row in rows:
-        if text_columns:
-            row = list(row)
-            for idx in text_columns:
-                cell = WriteOnlyCell(ws, value=row[idx])
-                cell.number_format = "@"
-                row[idx] = cell
-        ws.append(row)
-        count += 1
-    wb.save(path)
+    title = _xml_text(_SHEET_BAD.sub(" ", sheet_title)[:31] or "Sheet1").replace('"', "&quot;")
+    count = 0
+    with _zip.ZipFile(path, "w", _zip.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _ROOT_RELS)
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        archive.writestr("xl/styles.xml", _STYLES)
+        archive.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            frozen = len(header_rows)
+            head = (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                '<sheetViews><sheetView workbookViewId="0">'
+                + (f'<pane ySplit="{frozen}" topLeftCell="A{frozen + 1}" activePane="bottomLeft" state="frozen"/>'
+                   if frozen else "")
+                + "</sheetView></sheetViews>"
+                f'<cols><col min="1" max="{width}" width="18" customWidth="1"/></cols><sheetData>'
+            )  # fmt: skip
+            sheet.write(head.encode("utf-8"))
+            buffer: list[str] = []
+            n = 0
+
+            def emit(values, style_for):
+                nonlocal n
+                n += 1
+                parts = [f'<row r="{n}">']
+                for i, value in enumerate(values):
+                    if value is None or value == "":
+                        continue
+                    ref = refs[i] if i < len(refs) else _letters(i + 1)
+                    style = style_for(i)
+                    s = f' s="{style}"' if style else ""
+                    if value.__class__ in (int, float) and not isinstance(value, bool):
+                        parts.append(f'<c r="{ref}{n}"{s}><v>{value}</v></c>')
+                    else:
+                        parts.append(
+                            f'<c r="{ref}{n}"{s} t="inlineStr"><is><t xml:space="preserve">'
+                            f"{_xml_text(str(value))}</t></is></c>"
+                        )
+                parts.append("</row>")
+                buffer.append("".join(parts))
+
+            for header in header_rows:
+                emit([escape(v) for v in header], lambda i: 1)
+            for row in rows:
+                emit(row, lambda i: 2 if i in text_columns else 0)
+                count += 1
+                if len(buffer) >= 1000:
+                    sheet.write("".join(buffer).encode("utf-8"))
+                    buffer.clear()
+            buffer.append("</sheetData></worksheet>")
+            sheet.write("".join(buffer).encode("utf-8"))
     return count
 
 
