@@ -704,6 +704,20 @@ def transfer_request(
         raise DomainError(
             _("This learner is already enrolled at your institution."), code="invalid_transition"
         )
+    reference = age_reference_date()
+    age = age_on(learner.birth_date, reference)
+    if not levels.age_fits(level, age, to_organisation.kind):
+        raise Invalid(
+            {
+                "class_level": [
+                    _(
+                        "On %(date)s this learner is %(age)s years old, which does not fit %(level)s. "
+                        "Choose another class level."
+                    )
+                    % {"date": format_date(reference), "age": age, "level": levels.BY_CODE[level].short}
+                ]
+            }
+        )
     if Transfer.objects.filter(learner=learner, state=Transfer.State.PENDING).exists():
         raise DomainError(
             _("A transfer request for this learner is already waiting for a decision."),

@@ -231,3 +231,13 @@ def test_nightly_task_reports_differences(tree):
     LearnerCount.objects.filter(organisation=tree.school1).update(count=2)
     assert len(verify_counts.delay().get()["differences"]) == 1
     LearnerCount.objects.filter(organisation=tree.school1).update(count=1)
+
+
+def test_transfer_request_checks_the_age_for_the_new_level(tree):
+    make(tree.school2, national_id=nid(94))
+    with pytest.raises(Invalid) as exc:
+        services.transfer_request(
+            identity_value=nid(94), to_organisation=tree.school1, class_level="m6", acting_user=None
+        )
+    assert "class_level" in exc.value.errors
+    assert not Transfer.objects.exists()
