@@ -1,3 +1,5 @@
+"""Confirmation pages: dashboards, the confirm step, unlocks and requests, reports, events, notifications, rounds."""
+
 from django.urls import path
 
 from . import views
