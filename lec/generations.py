@@ -20,8 +20,8 @@ from django.db import connection, transaction
 KINDS = ("live", "other", "confirmed", "epoch")
 # The kinds whose every writer bumps its counter; only their aggregates may be cached. `confirmed`: the
 # confirmations services (confirm, unlock); `other`: schools.services._write_entries, the one writer of
-# other-affiliation entries. `live` joins once students.services.counts_apply bumps it.
-BUMPED = frozenset({"confirmed", "other"})
+# other-affiliation entries; `live`: students.services.counts_apply, the one writer of the learner counters.
+BUMPED = frozenset({"confirmed", "other", "live"})
 _namespace: dict[str, str | None] = {}
 
 

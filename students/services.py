@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from lec import generations
 from lec.errors import DomainError, Invalid, NotFound
 from lec.thai import DateParseError, age_on, clean_text, format_date, parse_date
 from schools.models import Kind, Organisation
@@ -351,6 +352,11 @@ def counts_apply(deltas: Counter) -> None:
         LearnerCount.objects.filter(organisation_id=org_id, class_level=level, gender=gender).update(
             count=F("count") + n
         )
+    # Cached national and provincial totals of these provinces are void (docs/performance.md "Cached totals").
+    generations.bump(
+        "live",
+        Organisation.objects.filter(pk__in={o for o, _l, _g in deltas}).values_list("province_id", flat=True),
+    )
 
 
 def _count_change(before, after) -> Counter:

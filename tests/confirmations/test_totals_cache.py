@@ -1,6 +1,8 @@
 """Cached national and provincial totals (confirmations.totals, docs/performance.md) equal the tables after every
 confirm and unlock, in the transaction that made them and after it committed."""
 
+import datetime
+
 import pytest
 
 from confirmations import selectors, services, totals
@@ -104,3 +106,25 @@ def test_national_live_other_totals_follow_the_entry_save(cached, rnd, django_ca
         )
     body = both(rnd, tree.p1, source="live", scope="other_schools", by="child")
     assert [(r["code"], r["total"]) for r in body["rows"]] == [(tree.lao1.code, 0), (tree.lao2.code, 0)]
+
+
+def test_national_live_totals_follow_learner_writes(cached, rnd, django_capture_on_commit_callbacks):
+    from students import services as learner_services
+
+    tree = cached
+    assert totals.cacheable("live_learners")
+    before = both(rnd, tree.dept, source="live", scope="learners")["total"]
+    payload = {"prefix": "เด็กหญิง", "first_name": "ทดสอบ", "last_name": "แคช", "birth_date": "2018-01-15",
+               "class_level": "p2", "national_id": "1101700203450"}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        learner = learner_services.learner_create(
+            organisation=tree.school4, data=payload, acting_user=tree.users["school4"]
+        )
+    assert both(rnd, tree.dept, source="live", scope="learners")["total"] == before + 1
+    assert both(rnd, tree.p2, source="live", scope="learners", by="child")["total"] == before + 1
+    with django_capture_on_commit_callbacks(execute=True):
+        learner_services.learner_leave(
+            learner_id=learner.pk, reason="dropped_out", left_on=datetime.date.today(), note="",
+            acting_user=tree.users["school4"],
+        )  # fmt: skip
+    assert both(rnd, tree.dept, source="live", scope="learners")["total"] == before
