@@ -356,6 +356,15 @@ def _progress(rnd, org: Organisation, rows: dict, board: Dashboard) -> None:
     """For a province (children: LAOs) or the department (children: provinces): which scopes apply to each LAO,
     how many of its institutions are confirmed, and x/y of the participating LAOs fully confirmed."""
     province = org.kind == Kind.PROVINCE
+    if not province and totals.cacheable("progress"):
+        # The department: x/y LAOs fully confirmed per province, cached per province (confirmations.totals).
+        for pid, (total, done) in totals.province_progress(rnd, list(rows), _lao_progress).items():
+            rows[pid].total, rows[pid].done = total, done
+        board.total = len(rows)
+        for row in rows.values():
+            row.learners = row.learners or "open"
+        board.done = sum(1 for r in rows.values() if r.learners == CONFIRMED)
+        return
     below = (
         Organisation.objects.filter(parent__parent=org) if province else Organisation.objects.filter(depth=3)
     )
@@ -410,6 +419,32 @@ def _progress(rnd, org: Organisation, rows: dict, board: Dashboard) -> None:
         for row in rows.values():
             row.learners = row.learners or "open"
         board.done = sum(1 for r in rows.values() if r.learners == CONFIRMED)
+
+
+def _lao_progress(rnd, province_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{province id: (participating LAOs, LAOs that confirmed every scope that applies)}, as _progress counts."""
+    per_lao: dict[int, dict] = {}
+    for g in (
+        Organisation.objects.filter(depth=3, is_active=True, province_id__in=province_ids)
+        .values("lao_id", "province_id")
+        .annotate(
+            inst=Count("id", filter=Q(kind__in=INSTITUTIONS)),
+            other=Count("id", filter=Q(kind=Kind.OTHER_SCHOOL)),
+        )
+    ):
+        per_lao[g["lao_id"]] = g
+    have: dict[int, set] = defaultdict(set)
+    for lao_id, scope in Confirmation.objects.filter(
+        round=rnd, state=CONFIRMED, organisation__kind=Kind.LAO, organisation__province_id__in=province_ids
+    ).values_list("organisation_id", "scope"):
+        have[lao_id].add(scope)
+    out = {p: [0, 0] for p in province_ids}
+    for lao_id, d in per_lao.items():
+        applies = {s for s, n in ((Scope.LEARNERS, d["inst"]), (Scope.OTHER_SCHOOLS, d["other"])) if n}
+        if applies:
+            out[d["province_id"]][0] += 1
+            out[d["province_id"]][1] += int(applies <= have.get(lao_id, set()))
+    return {p: (t, d) for p, (t, d) in out.items()}
 
 
 def confirmation_detail(rnd: Round, org: Organisation) -> dict:

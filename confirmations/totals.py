@@ -24,7 +24,9 @@ PARTS = {
     "live_other": "other",
     "confirmed_learners": "confirmed",
     "confirmed_other": "confirmed",
+    "progress": "confirmed",  # LAOs confirmed of those participating; also keyed on `other` (closing a school)
 }
+PROGRESS_TTL = 300  # an institution closed in the admin bumps nothing: bound how long its LAO may count it
 
 
 def _compute(part: str, rnd, province_ids: list[int]) -> dict[int, dict]:
@@ -105,6 +107,23 @@ def province_parts(part: str, rnd, province_ids: list[int], detail: str = "level
         fresh = _compute(part, rnd, missing)
         cache.set_many({key(p, d): _shape(v, d) for p, v in fresh.items() for d in ("levels", "laos")}, TTL)
         result.update({p: _shape(v, detail) for p, v in fresh.items()})
+    return result
+
+
+def province_progress(rnd, province_ids: list[int], compute) -> dict[int, tuple[int, int]]:
+    """compute(rnd, ids) → {province id: (participating LAOs, fully confirmed LAOs)}, cached per province."""
+    ns = generations.namespace()
+    epoch = generations.current("epoch", [0])[0]
+    conf = generations.current("confirmed", province_ids)
+    other = generations.current("other", province_ids)
+    keys = {f"{ns}:progress:{rnd.pk}:{p}:{conf[p]}:{other[p]}:{epoch}": p for p in province_ids}
+    found = cache.get_many(list(keys))
+    result = {keys[k]: tuple(v) for k, v in found.items()}
+    missing = [p for k, p in keys.items() if k not in found]
+    if missing:
+        fresh = compute(rnd, missing)
+        cache.set_many({k: fresh[p] for k, p in keys.items() if p in fresh}, PROGRESS_TTL)
+        result.update(fresh)
     return result
 
 

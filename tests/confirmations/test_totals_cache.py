@@ -9,7 +9,7 @@ from confirmations import selectors, services, totals
 from lec import generations
 from tests.conftest import require_postgres, require_redis
 
-from .conftest import confirm, counts, enter
+from .conftest import confirm, confirm_lao1, counts, enter
 
 
 @pytest.fixture
@@ -128,3 +128,26 @@ def test_national_live_totals_follow_learner_writes(cached, rnd, django_capture_
             acting_user=tree.users["school4"],
         )  # fmt: skip
     assert both(rnd, tree.dept, source="live", scope="learners")["total"] == before
+
+
+def test_department_progress_follows_lao_confirmations(cached, rnd, django_capture_on_commit_callbacks):
+    tree = cached
+
+    def progress(use_cache=True):
+        saved = generations.BUMPED
+        if not use_cache:
+            generations.BUMPED = frozenset()
+        try:
+            board = selectors.dashboard(rnd, tree.dept)
+        finally:
+            generations.BUMPED = saved
+        return {row.org.code: (row.total, row.done) for row in board.children}, (board.total, board.done)
+
+    assert progress() == progress(use_cache=False)
+    enter(rnd, tree.other1, p1=(1, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm_lao1(tree, rnd)
+        confirm(tree, rnd, "lao1", "other_schools")
+    rows, _board = progress()
+    assert (rows, _board) == progress(use_cache=False)
+    assert rows[tree.p1.code] == (2, 1)  # lao1 confirmed both scopes; lao2 has not
