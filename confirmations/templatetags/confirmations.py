@@ -26,3 +26,34 @@ def status_tag(state, round_closed=False):
     if found is None:
         return format_html('<span class="text-body-secondary">—</span>')
     return format_html('<span class="tag {}">{}</span>', found[0], found[1]())
+
+
+@register.simple_tag
+def own_states(org, rnd):
+    """[(scope label, state)] of the organisation's own confirmation in the round, for the organisation page."""
+    from confirmations.models import Confirmation, Scope, UnlockRequest
+    from confirmations.selectors import scopes_of
+
+    if rnd is None:
+        return []
+    scopes = scopes_of(org)
+    if not scopes:
+        return []
+    confirmed = set(
+        Confirmation.objects.filter(
+            round=rnd, organisation=org, state=Confirmation.State.CONFIRMED
+        ).values_list("scope", flat=True)
+    )
+    pending = set()
+    if confirmed:
+        pending = set(
+            UnlockRequest.objects.filter(
+                round=rnd, organisation=org, state=UnlockRequest.State.PENDING
+            ).values_list("scope", flat=True)
+        )
+    labels = dict(Scope.choices)
+    states = []
+    for scope in scopes:
+        state = "requested" if scope in pending else "confirmed" if scope in confirmed else "open"
+        states.append((labels[scope], "closed" if rnd.state == "closed" and state != "confirmed" else state))
+    return states

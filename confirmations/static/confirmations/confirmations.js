@@ -43,7 +43,20 @@
           animation: false,
           maintainAspectRatio: false,
           responsive: true,
-          scales: { x: { stacked: true }, y: { stacked: true, ticks: { precision: 0 } } },
+          // counts are whole numbers on either axis; long Thai names are cut so the bars keep their room
+          scales: {
+            x: { stacked: true, ticks: { precision: 0 } },
+            y: {
+              stacked: true,
+              ticks: {
+                precision: 0,
+                callback: function (value) {
+                  var label = this.getLabelForValue(value);
+                  return typeof label === "string" && label.length > 28 ? label.slice(0, 27) + "…" : label;
+                }
+              }
+            }
+          },
           plugins: { legend: { position: "bottom" } }
         }
       });

@@ -5,6 +5,7 @@ import importlib
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts.models import User
 from accounts.services import user_change_password, users_provision
@@ -125,7 +126,11 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo is refused in production mode (LEC_ENV=production); add --force to insist."
             )
-        with transaction.atomic():
+        # Demo notifications would print whole e-mails on the console backend; keep them in memory instead.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
             fields = ["code", "kind", "name_th", "name_en", "parent_code", "lao_type", "affiliation"]
             rows = [(i + 2, dict(zip(fields, row, strict=True))) for i, row in enumerate(ORGANISATIONS)]
             result = organisations_load(rows=rows)
