@@ -118,10 +118,16 @@ class EventPage(Schema):
     results: list[EventOut]
 
 
-class HeadcountRow(Schema):
-    class_level: str | None = None
-    code: str | None = None
-    name_th: str | None = None
+class LevelRow(Schema):
+    class_level: str
+    male: int
+    female: int
+    total: int
+
+
+class ChildCountRow(Schema):
+    code: str
+    name_th: str
     male: int
     female: int
     total: int
@@ -132,7 +138,7 @@ class HeadcountsOut(Schema):
     round: int
     source: Literal["confirmed", "live"]
     scope: Literal["learners", "other_schools", "all"]
-    rows: list[HeadcountRow]
+    rows: list[LevelRow] | list[ChildCountRow]  # by=class_level | by=child
     total: int
 
 
