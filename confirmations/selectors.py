@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import policy
+from lec import levels
 from schools.models import (
     INSTITUTION_KINDS,
     Kind,
@@ -18,7 +19,6 @@ from schools.models import (
     OtherSchoolEntry,
     subtree_q,
 )
-from students import levels
 from students.models import LearnerCount
 
 from . import totals

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import policy
+from lec import levels
 from lec.errors import DomainError, Invalid, NotFound
 from lec.net import client_ip
 from lec.templatetags.thai import thdatetime
 from schools.models import Kind
-from students import levels
 
 from . import selectors, services
 from .forms import ReasonForm, RoundForm

@@ -134,7 +134,7 @@ CELERY_TIMEZONE = "Asia/Bangkok"
 CELERY_BEAT_SCHEDULE = {
     "rounds-open-and-close": {"task": "confirmations.tasks.rounds_tick", "schedule": 60.0},
     "round-reminders": {"task": "confirmations.tasks.send_round_reminders", "schedule": 3600.0},
-    "verify-counts-nightly": {"task": "students.tasks.verify_counts", "schedule": 24 * 3600.0},
+    "verify-counts-nightly": {"task": "lec.tasks.verify_counts", "schedule": 24 * 3600.0},
     "purge-job-files-nightly": {"task": "lec.tasks.purge_job_files", "schedule": 24 * 3600.0},
 }
 

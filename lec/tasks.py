@@ -1,8 +1,12 @@
 """Celery tasks for background jobs: thin wrappers that load a Job by id and run it (safe to deliver twice)."""
 
+import logging
+
 from celery import shared_task
 
 from lec.models import Job
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -44,3 +48,20 @@ def purge_job_files(days: int = 7) -> int:
                 removed += 1
         job.save(update_fields=["file", "output"])
     return removed
+
+
+@shared_task(name="lec.tasks.verify_counts")
+def verify_counts() -> dict:
+    """Recount live headcounts; log every difference (a difference is a bug: counters change with each write)."""
+    from students.selectors import count_differences
+
+    institutions, lines = count_differences()
+    try:
+        from confirmations.selectors import snapshot_differences
+    except ImportError:
+        pass
+    else:
+        lines = [*lines, *snapshot_differences()]
+    for line in lines:
+        logger.error("verify_counts: %s", line)
+    return {"institutions": institutions, "differences": lines}

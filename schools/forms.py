@@ -51,7 +51,7 @@ class Cell:
 
 @dataclasses.dataclass
 class LevelCells:
-    level: object  # students.levels.Level
+    level: object  # lec.levels.Level
     male: Cell
     female: Cell
 

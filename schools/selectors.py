@@ -63,7 +63,7 @@ class Grid:
     lao: Organisation
     round: object
     rows: list[GridRow]
-    levels: tuple  # students.levels.Level of the school levels, in order
+    levels: tuple  # lec.levels.Level of the school levels, in order
 
     @property
     def entered(self) -> int:
@@ -96,7 +96,7 @@ class Grid:
 
 
 def _counts_of(entry: OtherSchoolEntry) -> dict[str, tuple[int, int]]:
-    from students.levels import ORDER
+    from lec.levels import ORDER
 
     rows = sorted(entry.counts.all(), key=lambda c: ORDER.get(c.class_level, 99))
     return {c.class_level: (c.male, c.female) for c in rows}
@@ -111,7 +111,7 @@ def lao_other_schools(lao: Organisation, *, active_only: bool = True) -> QuerySe
 def other_headcount_grid(*, lao: Organisation, round, schools=None) -> Grid:
     """The grid of one LAO for one round: its active other-affiliation schools, each with its entry (or none)
     and counts. Three queries whatever the number of schools."""
-    from students.levels import LEVELS, SCHOOL_CODES
+    from lec.levels import LEVELS, SCHOOL_CODES
 
     schools = list(schools if schools is not None else lao_other_schools(lao))
     entries = {
@@ -211,7 +211,7 @@ def _summed(qs, key: str) -> dict[str, tuple[int, int]]:
 
 def other_counts_by_level(*, round, path: str) -> dict[str, tuple[int, int]]:
     """Live other-affiliation headcounts under `path` by class level: {level: (male, female)}. One query."""
-    from students.levels import ORDER
+    from lec.levels import ORDER
 
     qs = OtherSchoolCount.objects.filter(entry__round_id=getattr(round, "pk", round)).filter(
         subtree_q(path, "entry__school__path")

@@ -328,7 +328,7 @@ def _field(item, name):
 
 def other_school_entry_clean(*, closed, counts) -> tuple[bool, dict[str, tuple[int, int]], list[CellProblem]]:
     """Validate one school's entry: (closed, {level: (male, female)} without all-zero levels, problems)."""
-    from students.levels import BY_CODE, SCHOOL_CODES, parse_level
+    from lec.levels import BY_CODE, SCHOOL_CODES, parse_level
 
     problems: list[CellProblem] = []
     levels: dict[str, tuple[int, int]] = {}

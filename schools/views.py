@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from lec import thai
 from lec.errors import Invalid, NotFound
-from students.levels import BY_CODE
+from lec.levels import BY_CODE
 
 from . import selectors, services
 from .forms import (

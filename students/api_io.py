@@ -1,5 +1,6 @@
 """/api/v1 import and export endpoints (api.md "Exports", and the import of api.md import_learners over HTTP)."""
 
+from django.apps import apps
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -43,7 +44,7 @@ def export_headcounts(
     fmt: str = Query("csv", alias="format"),
     level: str = "institution",
 ):
-    from confirmations.models import Round
+    Round = apps.get_model("confirmations", "Round")  # by name: students never imports confirmations
 
     org = access_organisation(request.user, organisation, "export_learners")
     rnd = Round.objects.filter(pk=round_id).first()

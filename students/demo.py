@@ -6,9 +6,9 @@ import random
 
 from django.utils import timezone
 
+from lec import levels
 from schools.models import Kind, Organisation
 
-from . import levels
 from .identity import make_national_id
 from .models import Learner
 from .services import learner_clean, learners_bulk_upsert

@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 
 from accounts.policy import sees_full_identity
 from accounts.services import audit
+from lec import levels
 from lec.errors import invalid
 from lec.thai import format_date_input
 from schools.models import INSTITUTION_KINDS, Kind, Organisation, subtree_q
 
-from . import levels
 from .identity import format_national_id, mask
 from .importing import ADDRESS_SUB, PERSON_SUB, SPECS, TEMPLATE_FIELDS
 from .models import DISABILITIES, DISADVANTAGES, SHORTAGES, Learner, LearnerCount, Status

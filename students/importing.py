@@ -18,9 +18,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from lec import levels
 from lec.thai import DateParseError, clean_text, normalise_digits, parse_date
-
-from . import levels
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000

@@ -4,9 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from lec import levels
 from schools.models import Organisation
-
-from . import levels
 
 
 class Gender(models.TextChoices):

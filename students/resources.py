@@ -7,9 +7,9 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 
 from accounts.services import audit
+from lec import levels
 from schools.models import Organisation
 
-from . import levels
 from .models import Learner, LearnerCount
 
 

@@ -6,11 +6,12 @@ from django.db.models import Count, Q, Sum
 
 from accounts import policy
 from accounts.services import audit
+from lec import levels
 from lec.errors import Forbidden, NotFound
 from lec.thai import clean_text
 from schools.models import Kind, Organisation, subtree_q
 
-from . import identity, levels
+from . import identity
 from .models import Learner, LearnerCount, PromotionBatch, Status, Transfer
 
 

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from lec import generations
+from lec import generations, levels
 from lec.errors import DomainError, Invalid, NotFound
 from lec.thai import DateParseError, age_on, clean_text, format_date, parse_date
 from schools.models import Kind, Organisation
 
-from . import identity, levels
+from . import identity
 from .models import (
     ADDRESS_KEYS,
     DISABILITIES,

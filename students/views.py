@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import policy
+from lec import levels
 from lec.errors import DomainError, Invalid, NotFound
 from lec.net import client_ip
 from lec.thai import format_date
 from schools.models import Kind, Organisation
 
-from . import levels, selectors, services
+from . import selectors, services
 from .forms import IdentitySearchForm, LearnerForm, LeaveForm, RejectForm, TransferRequestForm
 from .models import LEAVE_REASONS, Status, Transfer
 

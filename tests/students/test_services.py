@@ -224,7 +224,7 @@ def test_two_concurrent_creates_of_the_same_identity_one_wins(tree):
 
 
 def test_nightly_task_reports_differences(tree):
-    from students.tasks import verify_counts
+    from lec.tasks import verify_counts
 
     make(tree.school1)
     assert verify_counts.delay().get()["differences"] == []

@@ -30,8 +30,8 @@ from django.utils import timezone
 from accounts.models import OrganisationUserObjectPermission, User
 from accounts.services import _permissions_by_codename, default_grants
 from lec import generations
+from lec import levels as lv
 from schools.models import DEPTH, Kind, LaoType, Organisation
-from students import levels as lv
 
 DEFAULT_PASSWORD = "lec-scale-2569"
 SEED = 2569
@@ -365,6 +365,7 @@ class LearnerRows:
             else:
                 raise CommandError(f"seed_scale does not know how to fill Learner.{f.name}")
         self.names = [self.org_field.name if f is self.org_field else f.name for f in self.fields]
+        self.attnames = [f.attname for f in self.fields]
         self.is_json = {f.name for f in self.fields if isinstance(f, models.JSONField)}
         self.yy_max = (census.year + 543) % 100
 
@@ -634,7 +635,7 @@ class Command(BaseCommand):
                 batch = []
                 for org_id, learner in generate():
                     batch.append(
-                        Learner(**dict(zip(builder.names, builder.values(org_id, learner), strict=True)))
+                        Learner(**dict(zip(builder.attnames, builder.values(org_id, learner), strict=True)))
                     )
                     written += 1
                     if len(batch) >= 2000:
