@@ -7,9 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from confirmations.models import Confirmation, HeadcountSnapshot, Round
+from lec import levels
 from lec.thai import age_on
 from schools.models import Organisation
-from students import identity, levels
+from students import identity
 from students.models import Learner, LearnerCount
 
 
