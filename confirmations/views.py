@@ -15,7 +15,7 @@ from lec import levels
 from lec.errors import DomainError, Invalid, NotFound
 from lec.net import client_ip
 from lec.templatetags.thai import thdatetime
-from schools.models import Kind
+from schools.models import Kind, Organisation
 
 from . import selectors, services
 from .forms import ReasonForm, RoundForm
@@ -124,6 +124,13 @@ def confirm_step(request, code):
         context["report"] = selectors.headcounts(
             rnd, org, source="live", scope=scope if org.kind == Kind.LAO else "all", by="child"
         )
+        if org.kind == Kind.LAO:
+            # an LAO confirms each scope over its own kind of children: institutions, or other-affiliation schools
+            wanted = {Kind.OTHER_SCHOOL} if scope == Scope.OTHER_SCHOOLS else {Kind.SCHOOL, Kind.CDC}
+            kinds = dict(Organisation.objects.filter(parent=org).values_list("code", "kind"))
+            context["report"]["rows"] = [
+                r for r in context["report"]["rows"] if kinds.get(r["code"]) in wanted
+            ]
         context["blockers"] = selectors.blockers(rnd, org, scope)
         context["names"] = {r["code"]: r["name_th"] for r in context["report"]["rows"]}
     return render(request, "confirmations/confirm_step.html", context)

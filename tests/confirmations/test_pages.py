@@ -207,3 +207,13 @@ def test_events_and_notifications_pages_keep_their_budget(tree, client, rnd, dja
     with django_assert_max_num_queries(14):
         html = client.get("/notifications/").content.decode()
     assert html.count("list-group-item-info") == 30  # a page of unread notices
+
+
+def test_lao_confirm_step_lists_only_the_children_of_that_scope(tree, client, rnd):
+    counts(tree.school3, p1=(4, 5))
+    enter(rnd, tree.other2, p2=(7, 8))
+    login(client, tree.users["lao2"])
+    other = client.get(f"/confirm/{tree.lao2.code}/check/?scope=other_schools").content.decode()
+    assert tree.other2.name_th in other and tree.school3.name_th not in other
+    learners = client.get(f"/confirm/{tree.lao2.code}/check/?scope=learners").content.decode()
+    assert tree.school3.name_th in learners and tree.other2.name_th not in learners
