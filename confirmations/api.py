@@ -4,7 +4,7 @@ import datetime
 from typing import Literal
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from accounts import policy
@@ -223,7 +223,7 @@ def rounds_list(request):
 
 @router.post("/rounds", response={201: RoundOut, **ERRORS_409})
 def round_create(request, payload: RoundIn):
-    return 201, services.round_create(actor=request.user, **payload.dict())
+    return Status(201, services.round_create(actor=request.user, **payload.dict()))
 
 
 @router.post("/rounds/{round_id}/open", response={200: RoundOut, **ERRORS_409})
@@ -306,7 +306,7 @@ def unlock_request_create(request, code: str, payload: UnlockIn):
         reason=payload.reason,
         ip=client_ip(request),
     )
-    return 201, _request_out(req)
+    return Status(201, _request_out(req))
 
 
 @router.get("/unlock-requests", response={200: UnlockRequestPage, **ERRORS})

@@ -1,7 +1,7 @@
 """/api/v1 learner and transfer endpoints (api.md "Learners"): thin handlers over students.services/selectors."""
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from accounts import policy
 from lec.errors import Forbidden, invalid
@@ -69,7 +69,7 @@ def learner_create(request, code: str, payload: LearnerIn):
     learner = services.learner_create(
         organisation=org, data=payload.model_dump(exclude_unset=True), acting_user=request.user
     )
-    return 201, selectors.learner_out(learner, selectors.Masker(request.user))
+    return Status(201, selectors.learner_out(learner, selectors.Masker(request.user)))
 
 
 @router.get("/learners/{learner_id}", response={200: LearnerOut, **ERRORS})
@@ -118,7 +118,7 @@ def transfer_request(request, payload: TransferIn):
         acting_user=request.user,
     )
     transfer = selectors.transfer_get(request.user, transfer.pk)
-    return 201, selectors.transfer_out(transfer, request.user)
+    return Status(201, selectors.transfer_out(transfer, request.user))
 
 
 def _decider(request, transfer_id: int) -> Transfer:

@@ -25,6 +25,13 @@ def pytest_runtest_makereport(item, call):
         )
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # WhiteNoise warns on every request cycle when STATIC_ROOT does not exist (it is made by collectstatic).
+    os.makedirs(settings.STATIC_ROOT, exist_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def _thai_by_default(settings):
     settings.LANGUAGE_CODE = "th"

@@ -3,6 +3,7 @@ hundreds of rows)."""
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -24,7 +25,7 @@ def status_tag(state, round_closed=False):
         state = "closed"
     found = _TAGS.get(state)
     if found is None:
-        return format_html('<span class="text-body-secondary">—</span>')
+        return mark_safe('<span class="text-body-secondary">—</span>')
     return format_html('<span class="tag {}">{}</span>', found[0], found[1]())
 
 
