@@ -489,6 +489,24 @@ def _per_child(org: Organisation, name: str, rnd: Round, pids: list[int]) -> dic
     return out
 
 
+def _headcount_rows(org: Organisation, sums: dict, by: str) -> list[dict]:
+    """api.md's rows from {child id or class level: [male, female]}: children by code (active ones even at zero),
+    or class levels in domain.md order."""
+    rows = []
+    if by == "child":
+        children = Organisation.objects.filter(parent=org).filter(Q(is_active=True) | Q(pk__in=list(sums)))
+        for child in children.order_by("code"):
+            m, f = sums.get(child.pk, (0, 0))
+            rows.append(
+                {"code": child.code, "name_th": child.name_th, "male": m, "female": f, "total": m + f}
+            )
+    else:
+        for code in sorted(sums, key=lambda c: levels.ORDER.get(c, 99)):
+            m, f = sums[code]
+            rows.append({"class_level": code, "male": m, "female": f, "total": m + f})
+    return rows
+
+
 def _headcounts_cached(rnd: Round, org: Organisation, *, source: str, scope: str, by: str) -> dict:
     """headcounts() for a department or province, from the per-province cached parts (confirmations.totals)."""
     names = [f"{source}_learners"] if scope in ("learners", "all") else []
@@ -515,18 +533,7 @@ def _headcounts_cached(rnd: Round, org: Organisation, *, source: str, scope: str
         else:
             for (level, g), n in totals.sum_levels(parts).items():
                 sums[level][0 if g == "male" else 1] += n
-    rows = []
-    if by == "child":
-        children = Organisation.objects.filter(parent=org).filter(Q(is_active=True) | Q(pk__in=list(sums)))
-        for child in children.order_by("code"):
-            m, f = sums.get(child.pk, (0, 0))
-            rows.append(
-                {"code": child.code, "name_th": child.name_th, "male": m, "female": f, "total": m + f}
-            )
-    else:
-        for code in sorted(sums, key=lambda c: levels.ORDER.get(c, 99)):
-            m, f = sums[code]
-            rows.append({"class_level": code, "male": m, "female": f, "total": m + f})
+    rows = _headcount_rows(org, sums, by)
     return {"organisation": org.code, "round": rnd.pk, "source": source, "scope": scope, "rows": rows,
             "total": sum(r["total"] for r in rows)}  # fmt: skip
 
@@ -589,18 +596,7 @@ def headcounts(rnd: Round, org: Organisation, *, source="confirmed", scope="all"
             for kv, m, f in qs.values(k).annotate(m=Sum("male"), f=Sum("female")).values_list(k, "m", "f"):
                 sums[kv][0] += m or 0
                 sums[kv][1] += f or 0
-    rows = []
-    if by == "child":
-        children = Organisation.objects.filter(parent=org).filter(Q(is_active=True) | Q(pk__in=list(sums)))
-        for child in children.order_by("code"):
-            m, f = sums.get(child.pk, (0, 0))
-            rows.append(
-                {"code": child.code, "name_th": child.name_th, "male": m, "female": f, "total": m + f}
-            )
-    else:
-        for code in sorted(sums, key=lambda c: levels.ORDER.get(c, 99)):
-            m, f = sums[code]
-            rows.append({"class_level": code, "male": m, "female": f, "total": m + f})
+    rows = _headcount_rows(org, sums, by)
     total = sum(r["total"] for r in rows) if by == "child" or rows else 0
     if by == "child" and key is None:
         total = 0
