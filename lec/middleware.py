@@ -1,4 +1,7 @@
-"""The one place where domain errors raised under a page become responses (the API has its own in lec/api.py)."""
+"""Page middleware: the one place where domain errors under a page become responses (the API has its own in
+lec/api.py), and the session idle timeout."""
+
+import time
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -32,3 +35,21 @@ class DomainErrorMiddleware:
         if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             return redirect(back)
         return HttpResponse(str(exc.message), status=exc.status, content_type="text/plain; charset=utf-8")
+
+
+class SessionIdleMiddleware:
+    """Idle timeout without a session write on every request: the session's expiry (SESSION_COOKIE_AGE, 30
+    minutes) is pushed forward at most once a minute, so a busy deadline day does not pay an UPDATE per page."""
+
+    REFRESH_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.get("_auth_user_id"):
+            now = int(time.time())
+            if now - session.get("_lec_seen", 0) >= self.REFRESH_SECONDS:
+                session["_lec_seen"] = now  # marks the session modified: saved with a fresh expiry
+        return self.get_response(request)

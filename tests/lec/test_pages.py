@@ -76,3 +76,26 @@ def test_password_change_errors_are_shown_in_thai(tree, client):
 
 def test_healthz(client, db):
     assert client.get("/healthz").json() == {"ok": True}
+
+
+def test_session_expires_after_30_idle_minutes_and_is_refreshed_at_most_once_a_minute(
+    tree, client, monkeypatch
+):
+    import time as real_time
+
+    from django.contrib.sessions.models import Session
+
+    login(client, tree.users["school1"])
+    key = client.session.session_key
+    client.get("/o/1050100001/")  # the first page after login starts the idle clock
+    first = Session.objects.get(session_key=key).expire_date
+    client.get("/o/1050100001/")
+    client.get("/o/1050100001/learners/")
+    assert Session.objects.get(session_key=key).expire_date == first  # within the minute: no session write
+    later = real_time.time() + 10 * 60
+    monkeypatch.setattr("lec.middleware.time.time", lambda: later)
+    client.get("/o/1050100001/")
+    refreshed = Session.objects.get(session_key=key).expire_date
+    assert refreshed > first  # activity ten minutes later pushed the end forward
+    Session.objects.filter(session_key=key).update(expire_date=refreshed.replace(year=2000))
+    assert client.get("/o/1050100001/").status_code == 302  # an expired session is a login again
