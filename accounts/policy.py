@@ -118,3 +118,12 @@ def granted_actions(user) -> list[str]:
         return list(ACTIONS)
     held = _grants(user)
     return [a for a in ACTIONS if held.get(a)]
+
+
+def can_nationally(user, action: str) -> bool:
+    """For actions not aimed at one organisation (manage rounds, organisations, users): held on the user's own
+    organisation (the department's grants), or a superuser."""
+    if is_superuser(user):
+        return True
+    organisation = getattr(user, "organisation", None)
+    return organisation is not None and can(user, action, organisation)

@@ -433,8 +433,7 @@ def confirmation_bulk_unlock(
 def _require_rounds(actor) -> None:
     if actor is None:  # the beat task
         return
-    org = getattr(actor, "organisation", None)
-    if not (policy.is_superuser(actor) or (org is not None and policy.can(actor, "manage_rounds", org))):
+    if not policy.can_nationally(actor, "manage_rounds"):
         raise Forbidden()
 
 

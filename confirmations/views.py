@@ -267,8 +267,7 @@ def notifications(request):
 @login_required
 def rounds(request):
     """The department's round management: the list, a new round, open and close."""
-    org = request.user.organisation
-    if not (policy.is_superuser(request.user) or (org and policy.can(request.user, "manage_rounds", org))):
+    if not policy.can_nationally(request.user, "manage_rounds"):
         raise NotFound()
     form = RoundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -20,8 +20,7 @@ _PASSWORDS_KEY = "lec_provisioned_passwords"
 
 
 def _require(request, action):
-    org = request.user.organisation
-    if not (policy.is_superuser(request.user) or (org is not None and policy.can(request.user, action, org))):
+    if not policy.can_nationally(request.user, action):
         raise Forbidden()
 
 

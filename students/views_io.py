@@ -2,7 +2,6 @@
 
 from django import forms
 from django.apps import apps
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from accounts.policy import access_organisation, can
 from lec.errors import DomainError
 from lec.models import Job
 from lec.net import client_ip
-from lec.tasks import enqueue
+from lec.services import job_advance, job_start
 from schools.models import INSTITUTION_KINDS, Kind
 
 from . import exporting, importing
@@ -60,12 +59,8 @@ def import_start(request, code):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        with transaction.atomic():
-            job = Job(kind=Job.Kind.IMPORT_LEARNERS, phase=PREVIEW, organisation=org, created_by=request.user,
-                      filename=upload.name[:255], total=100)  # fmt: skip
-            job.file.save(upload.name, upload, save=False)
-            job.save()
-            enqueue(job)
+        job = job_start(kind=Job.Kind.IMPORT_LEARNERS, phase=PREVIEW, organisation=org, acting_user=request.user,
+                        upload=upload)  # fmt: skip
         return redirect("students_io:job", code=org.code, job_id=job.pk)
     recent = Job.objects.filter(organisation=org, kind=Job.Kind.IMPORT_LEARNERS).select_related("created_by")[
         :5
@@ -116,9 +111,7 @@ def import_confirm(request, code, job_id):
     job = _job(org, job_id)
     if job.phase != PREVIEW or job.state != Job.State.DONE or (job.result or {}).get("problems"):
         raise DomainError(_("This file cannot be imported as it is. Fix the problems and upload it again."))
-    with transaction.atomic():
-        if job.restart(IMPORT):
-            enqueue(job)
+    job_advance(job=job, phase=IMPORT)
     return redirect("students_io:job", code=org.code, job_id=job.pk)
 
 
@@ -162,10 +155,8 @@ def export_learners(request, code):
     status = request.GET.get("status", "active")
     if fmt == "xlsx" and request.GET.get("background") == "1":
         exporting.parse_status(status)
-        with transaction.atomic():
-            job = Job.objects.create(kind=Job.Kind.EXPORT_LEARNERS, phase="export", organisation=org,
-                                     created_by=request.user, params={"format": fmt, "status": status})  # fmt: skip
-            enqueue(job)
+        job = job_start(kind=Job.Kind.EXPORT_LEARNERS, phase="export", organisation=org, acting_user=request.user,
+                        params={"format": fmt, "status": status})  # fmt: skip
         return redirect("students_io:export_job", code=org.code, job_id=job.pk)
     return exporting.learners_export(user=request.user, organisation=org, fmt=fmt, status=status,
                                      ip=client_ip(request))  # fmt: skip

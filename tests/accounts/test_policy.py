@@ -111,3 +111,11 @@ def test_inactive_user_may_do_nothing(tree):
     user.is_active = False
     policy.forget(user)
     assert not policy.can(user, "view_subtree", tree.school1)
+
+
+@pytest.mark.parametrize("action", ["manage_rounds", "manage_organisations", "manage_users"])
+def test_national_actions_belong_to_the_department_only(tree, action):
+    assert policy.can_nationally(tree.users["dept"], action)
+    for role in ("p1", "lao1", "school1", "cdc1"):
+        assert not policy.can_nationally(tree.users[role], action)
+    assert not policy.can_nationally(AnonymousUser(), action)
