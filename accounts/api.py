@@ -6,8 +6,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from lec.net import client_ip
-from lec.schemas import ERRORS, Error
+from lec.lib.net import client_ip
+from lec.lib.schemas import ERRORS, Error
 from schools.schemas import OrgOut
 
 from . import policy

@@ -6,7 +6,7 @@ except `confirm_own` and `request_unlock` (that organisation only) and `unlock_c
 
 from django.db.models import Q, QuerySet
 
-from lec.errors import Forbidden, NotFound
+from lec.lib.errors import Forbidden, NotFound
 from schools.models import Organisation
 
 from .models import OrganisationGroupObjectPermission, OrganisationUserObjectPermission

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lec.errors import DomainError
+from lec.lib.errors import DomainError
 from schools.models import Kind, Organisation
 
 from . import policy

@@ -8,12 +8,13 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from accounts import policy
-from lec.errors import NotFound, invalid
-from lec.net import client_ip
-from lec.schemas import ERRORS, ERRORS_409
+from lec.lib.errors import NotFound, invalid
+from lec.lib.net import client_ip
+from lec.lib.schemas import ERRORS, ERRORS_409
+from schools.models import Round
 
 from . import selectors, services
-from .models import Round, UnlockRequest
+from .models import UnlockRequest
 
 router = Router(tags=["confirmations"])
 

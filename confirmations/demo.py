@@ -5,10 +5,10 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import User
-from schools.models import Organisation
+from schools.models import Organisation, Round
 
 from . import services
-from .models import Confirmation, Round
+from .models import Confirmation
 
 # Confirmed in the demo (by the admin, standing in for their staff); demo_school and demo_cdc are left to do it.
 CONFIRMED = [("1050100002", "learners"), ("1050000001", "learners"), ("5000001", "learners"),

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lec import thai
+from lec.lib import thai
 
 from .models import Scope
 

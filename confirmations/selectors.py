@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from lec import levels
+from lec.lib import levels
 from schools.models import (
     INSTITUTION_KINDS,
     Kind,

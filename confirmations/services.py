@@ -9,14 +9,14 @@ import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from lec import generations
-from lec.errors import DomainError, Forbidden, invalid
+from lec.lib import generations
+from lec.lib.errors import DomainError, Forbidden, invalid
 from schools.models import Kind, Organisation
 from students.models import LearnerCount
 
@@ -283,14 +283,7 @@ TRANSITIONS: dict[str, Transition] = {
 
 def _lock_round(round_id: int) -> Round:
     """Share-lock the round so a close waits for transitions in flight (and they see it closed afterwards)."""
-    if connection.vendor == "postgresql":
-        found = list(
-            Round.objects.raw("SELECT * FROM confirmations_round WHERE id = %s FOR SHARE", [round_id])
-        )
-        if not found:
-            raise invalid("round", _("No such round."))
-        return found[0]
-    found = Round.objects.filter(pk=round_id).first()
+    found = Round.objects.share_locked(round_id)
     if found is None:
         raise invalid("round", _("No such round."))
     return found

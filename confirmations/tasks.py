@@ -2,8 +2,9 @@
 
 from celery import shared_task
 
+from schools.models import Round
+
 from . import services
-from .models import Round
 
 
 @shared_task

@@ -1,4 +1,4 @@
-"""Headcount totals per province, cached under lec.generations counters (docs/performance.md "Cached totals").
+"""Headcount totals per province, cached under lec.lib.generations counters (docs/performance.md "Cached totals").
 
 National and provincial figures are sums of per-province parts. Each part is computed by one grouped query over
 the provinces whose counter moved since it was cached, and read for the others from the cache: on deadline day a
@@ -10,7 +10,7 @@ from collections import defaultdict
 from django.core.cache import cache
 from django.db.models import Sum
 
-from lec import generations
+from lec.lib import generations
 from schools.models import OtherSchoolCount
 from students.models import LearnerCount
 

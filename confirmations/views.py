@@ -11,15 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from lec import levels
-from lec.errors import DomainError, Invalid, NotFound
-from lec.net import client_ip
+from lec.lib import levels
+from lec.lib.errors import DomainError, Invalid, NotFound
+from lec.lib.net import client_ip
 from lec.templatetags.thai import thdatetime
-from schools.models import Kind, Organisation
+from schools.models import Kind, Organisation, Round
 
 from . import selectors, services
 from .forms import ReasonForm, RoundForm
-from .models import Round, Scope
+from .models import Scope
 
 CONFIRMED = "confirmed"
 STATUS_FILTERS = ("open", "confirmed", "requested")

@@ -9,7 +9,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from accounts.services import token_user
-from lec.errors import DomainError, Invalid
+from lec.lib.errors import DomainError, Invalid
 
 
 class TokenAuth(HttpBearer):

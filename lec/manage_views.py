@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.services import PROVISION_COLUMNS, ProvisionError, audit, users_provision
-from lec.errors import Forbidden
-from lec.net import client_ip
+from lec.lib.errors import Forbidden
+from lec.lib.net import client_ip
 from schools.services import LOADER_COLUMNS, LoadError, organisations_load
 
 MAX_CSV_BYTES = 10 * 1024 * 1024

@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from lec.errors import DomainError, Forbidden, NotFound
+from lec.lib.errors import DomainError, Forbidden, NotFound
 
 
 class DomainErrorMiddleware:

@@ -1,16 +1,15 @@
 """/organisations/{code}, its children, and the LAO's other-affiliation schools and their headcounts."""
 
-from django.apps import apps
 from django.db.models import F
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from accounts import policy
-from lec.errors import NotFound, invalid
-from lec.schemas import ERRORS, ERRORS_409
+from lec.lib.errors import NotFound, invalid
+from lec.lib.schemas import ERRORS, ERRORS_409
 
 from . import services
-from .models import Kind, Organisation
+from .models import Kind, Organisation, Round
 from .schemas import EntryIn, EntryOut, OrgOut
 from .selectors import children_of, entry_counts, lao_other_schools, other_school_entry
 
@@ -32,9 +31,8 @@ def organisation_children(request, code: str, kind: str | None = Query(None)):
 
 def _round(round_id: int | None):
     """The round asked for, or the open one when none is named."""
-    Round = apps.get_model("confirmations", "Round")
     if round_id is None:
-        found = Round.objects.filter(state="open").first()
+        found = Round.objects.filter(state=Round.State.OPEN).first()
         if found is None:
             raise invalid("round", _("Name a round: no round is open."))
         return found

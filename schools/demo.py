@@ -1,9 +1,7 @@
 """Demo other-affiliation headcounts for seed_demo: two of San Phi Suea SAO's three schools entered in the open
 round, the third left for the demo LAO officer to fill in. Idempotent; nothing when no round is open."""
 
-from django.apps import apps
-
-from .models import Organisation, OtherSchoolEntry
+from .models import Organisation, OtherSchoolEntry, Round
 from .services import other_school_headcounts_save
 
 DEMO_ENTRIES = {
@@ -33,8 +31,7 @@ DEMO_ENTRIES = {
 
 
 def seed(stdout) -> None:
-    Round = apps.get_model("confirmations", "Round")
-    round_ = Round.objects.filter(state="open").first()
+    round_ = Round.objects.filter(state=Round.State.OPEN).first()
     lao = Organisation.objects.filter(code="5010305").first()
     if round_ is None or lao is None or lao.other_schools_locked:
         stdout.write("other-affiliation headcounts: skipped (no open round or the LAO is confirmed)")

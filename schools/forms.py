@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lec import thai
+from lec.lib import thai
 
 from .models import Affiliation
 from .services import CountError, entry_version, parse_count
@@ -51,7 +51,7 @@ class Cell:
 
 @dataclasses.dataclass
 class LevelCells:
-    level: object  # lec.levels.Level
+    level: object  # lec.lib.levels.Level
     male: Cell
     female: Cell
 

@@ -197,13 +197,72 @@ class OtherAffiliationSchool(Organisation):
         verbose_name_plural = _("other-affiliation schools")
 
 
+class RoundQuerySet(models.QuerySet):
+    def share_locked(self, pk: int) -> "Round | None":
+        """The round read under a shared row lock (PostgreSQL's FOR SHARE), so a close waits for the writes and
+        transitions in flight and they see it closed afterwards; a plain read elsewhere. Call in a transaction."""
+        from django.db import connections
+
+        connection = connections[self.db]
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(self.model._meta.db_table)
+            found = list(self.raw(f"SELECT * FROM {table} WHERE id = %s FOR SHARE", [pk]))
+            return found[0] if found else None
+        return self.filter(pk=pk).first()
+
+
+class Round(models.Model):
+    """One census of one academic year (Buddhist Era) and term, with the window the department sets.
+
+    Master data every app reads (the edit lock, other-affiliation entries, imports), so it lives here at the
+    bottom with the tree; its transitions (open, close) are confirmations' services."""
+
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    academic_year = models.PositiveSmallIntegerField(_("academic year (B.E.)"))
+    term = models.PositiveSmallIntegerField(_("term"), choices=[(1, "1"), (2, "2")])
+    census_date = models.DateField(_("census date"))
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    state = models.CharField(
+        _("state"), max_length=8, choices=State.choices, default=State.PLANNED, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-academic_year", "-term"]
+        constraints = [
+            models.UniqueConstraint(fields=["academic_year", "term"], name="round_year_term_unique"),
+            models.UniqueConstraint(
+                fields=["state"], condition=models.Q(state="open"), name="round_one_open"
+            ),
+        ]
+        db_table = "confirmations_round"  # moved from confirmations without touching the table
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _("Academic year %(year)s, term %(term)s") % {"year": self.academic_year, "term": self.term}
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+
 class OtherSchoolEntry(models.Model):
     """An LAO's headcount entry for one other-affiliation school in one round (api.md "Other-affiliation
     headcounts"). The counts per class level × gender are OtherSchoolCount rows; levels absent count 0."""
 
-    round = models.ForeignKey(
-        "confirmations.Round", on_delete=models.PROTECT, related_name="other_school_entries"
-    )
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="other_school_entries")
     school = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="other_school_entries")
     lao = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     closed = models.BooleanField(default=False)

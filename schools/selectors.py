@@ -2,13 +2,12 @@
 
 import dataclasses
 
-from django.apps import apps
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts import policy
 
-from .models import Kind, Organisation, OtherSchoolCount, OtherSchoolEntry, subtree_q
+from .models import Kind, Organisation, OtherSchoolCount, OtherSchoolEntry, Round, subtree_q
 
 
 def children_of(user, organisation: Organisation, kind: str | None = None) -> QuerySet[Organisation]:
@@ -63,7 +62,7 @@ class Grid:
     lao: Organisation
     round: object
     rows: list[GridRow]
-    levels: tuple  # lec.levels.Level of the school levels, in order
+    levels: tuple  # lec.lib.levels.Level of the school levels, in order
 
     @property
     def entered(self) -> int:
@@ -96,7 +95,7 @@ class Grid:
 
 
 def _counts_of(entry: OtherSchoolEntry) -> dict[str, tuple[int, int]]:
-    from lec.levels import ORDER
+    from lec.lib.levels import ORDER
 
     rows = sorted(entry.counts.all(), key=lambda c: ORDER.get(c.class_level, 99))
     return {c.class_level: (c.male, c.female) for c in rows}
@@ -111,7 +110,7 @@ def lao_other_schools(lao: Organisation, *, active_only: bool = True) -> QuerySe
 def other_headcount_grid(*, lao: Organisation, round, schools=None) -> Grid:
     """The grid of one LAO for one round: its active other-affiliation schools, each with its entry (or none)
     and counts. Three queries whatever the number of schools."""
-    from lec.levels import LEVELS, SCHOOL_CODES
+    from lec.lib.levels import LEVELS, SCHOOL_CODES
 
     schools = list(schools if schools is not None else lao_other_schools(lao))
     entries = {
@@ -144,7 +143,6 @@ def entry_counts(entry: OtherSchoolEntry | None) -> list[dict]:
 
 def previous_round_with_entries(*, lao: Organisation, round):
     """The latest round before `round` in which this LAO entered other-affiliation headcounts, or None."""
-    Round = apps.get_model("confirmations", "Round")
     earlier = Q(academic_year__lt=round.academic_year) | Q(
         academic_year=round.academic_year, term__lt=round.term
     )
@@ -211,7 +209,7 @@ def _summed(qs, key: str) -> dict[str, tuple[int, int]]:
 
 def other_counts_by_level(*, round, path: str) -> dict[str, tuple[int, int]]:
     """Live other-affiliation headcounts under `path` by class level: {level: (male, female)}. One query."""
-    from lec.levels import ORDER
+    from lec.lib.levels import ORDER
 
     qs = OtherSchoolCount.objects.filter(entry__round_id=getattr(round, "pk", round)).filter(
         subtree_q(path, "entry__school__path")
@@ -239,7 +237,6 @@ def other_counts_by_school(*, round, path: str) -> dict[int, tuple[int, int]]:
 def lao_other_summary(lao: Organisation) -> dict:
     """For the LAO's page, in one query: its active and closed other-affiliation schools, how many active ones
     have an entry for the open round, and whether a round is open at all."""
-    Round = apps.get_model("confirmations", "Round")
 
     def counted(qs):
         return Coalesce(
@@ -248,7 +245,7 @@ def lao_other_summary(lao: Organisation) -> dict:
 
     schools = Organisation.objects.filter(parent=OuterRef("pk"), kind=Kind.OTHER_SCHOOL)
     entered = OtherSchoolEntry.objects.filter(
-        school__parent=OuterRef(OuterRef("pk")), school__is_active=True, round__state="open"
+        school__parent=OuterRef(OuterRef("pk")), school__is_active=True, round__state=Round.State.OPEN
     )
     return (
         Organisation.objects.filter(pk=lao.pk)
@@ -256,7 +253,7 @@ def lao_other_summary(lao: Organisation) -> dict:
             active=counted(schools.filter(is_active=True)),
             closed=counted(schools.filter(is_active=False)),
             entered=counted(schools.filter(is_active=True, pk__in=entered.values("school_id"))),
-            round_open=Exists(Round.objects.filter(state="open")),
+            round_open=Exists(Round.objects.filter(state=Round.State.OPEN)),
         )
         .values("active", "closed", "entered", "round_open")
         .get()

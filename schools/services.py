@@ -6,14 +6,13 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 
-from django.apps import apps
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lec import generations
-from lec.errors import DomainError, Invalid, invalid
-from lec.thai import clean_text, format_datetime, normalise_digits
+from lec.lib import generations
+from lec.lib.errors import DomainError, Invalid, invalid
+from lec.lib.thai import clean_text, format_datetime, normalise_digits
 
 from .models import (
     DEPTH,
@@ -24,6 +23,7 @@ from .models import (
     Organisation,
     OtherSchoolCount,
     OtherSchoolEntry,
+    Round,
 )
 
 LOADER_COLUMNS = ["code", "kind", "name_th", "name_en", "parent_code", "lao_type", "affiliation"]
@@ -328,7 +328,7 @@ def _field(item, name):
 
 def other_school_entry_clean(*, closed, counts) -> tuple[bool, dict[str, tuple[int, int]], list[CellProblem]]:
     """Validate one school's entry: (closed, {level: (male, female)} without all-zero levels, problems)."""
-    from lec.levels import BY_CODE, SCHOOL_CODES, parse_level
+    from lec.lib.levels import BY_CODE, SCHOOL_CODES, parse_level
 
     problems: list[CellProblem] = []
     levels: dict[str, tuple[int, int]] = {}
@@ -393,10 +393,6 @@ def other_school_entry_clean(*, closed, counts) -> tuple[bool, dict[str, tuple[i
     return closed, levels, problems
 
 
-def _round_model():
-    return apps.get_model("confirmations", "Round")
-
-
 def _lock_for_entry(*, lao: Organisation, round) -> Organisation:
     """Lock the LAO row (shared with other writers, exclusive against a confirm) and check the edit lock and the
     round, in that order (api.md: confirmed_locked, round_not_open)."""
@@ -411,7 +407,7 @@ def _lock_for_entry(*, lao: Organisation, round) -> Organisation:
             code="confirmed_locked",
         )
     state = _round_state(round.pk)
-    if state != "open":
+    if state != Round.State.OPEN:
         raise DomainError(
             _("The round is not open: headcounts can only be entered while a round is open."),
             code="round_not_open",
@@ -420,15 +416,9 @@ def _lock_for_entry(*, lao: Organisation, round) -> Organisation:
 
 
 def _round_state(round_id: int) -> str | None:
-    """The round's state read under a shared row lock on PostgreSQL, so a close cannot commit between this check
-    and our write; a plain read elsewhere."""
-    Round = _round_model()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT state FROM {Round._meta.db_table} WHERE id = %s FOR SHARE", [round_id])
-            row = cursor.fetchone()
-        return row[0] if row else None
-    return Round.objects.filter(pk=round_id).values_list("state", flat=True).first()
+    """The round's state, read under a shared row lock so a close cannot commit between this check and our write."""
+    found = Round.objects.share_locked(round_id)
+    return found.state if found else None
 
 
 def _require_edit(acting_user, lao: Organisation) -> None:
@@ -688,7 +678,7 @@ def other_school_close(
     school.is_active = False
     school.closed_on = closed_on
     school.save(update_fields=["is_active", "closed_on", "updated_at"])
-    open_round = _round_model().objects.filter(state="open").first()
+    open_round = Round.objects.filter(state=Round.State.OPEN).first()
     if open_round is not None:
         _write_entries(lao=lao, round=open_round, cleaned={school: (True, {})}, acting_user=acting_user)
     from accounts.services import audit

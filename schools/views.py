@@ -2,7 +2,6 @@
 
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from lec import thai
-from lec.errors import Invalid, NotFound
-from lec.levels import BY_CODE
+from lec.lib import thai
+from lec.lib.errors import Invalid, NotFound
+from lec.lib.levels import BY_CODE
 
 from . import selectors, services
 from .forms import (
@@ -28,7 +27,7 @@ from .forms import (
     grid_versions,
     level_totals,
 )
-from .models import Kind, Organisation
+from .models import Kind, Organisation, Round
 from .selectors import children_of
 
 GRID_PAGE_SIZE = 200  # schools per grid page; an LAO rarely has more than a few dozen
@@ -54,7 +53,7 @@ def organisation(request, code):
 
 
 def _open_round():
-    return apps.get_model("confirmations", "Round").objects.filter(state="open").first()
+    return Round.objects.filter(state=Round.State.OPEN).first()
 
 
 def _other_panel(org) -> dict | None:
@@ -88,7 +87,6 @@ def _lao(request, code: str, action: str = "view_subtree") -> Organisation:
 
 def _grid_round(request):
     """The round the grid shows: ?round=<id> (to look back), else the open round, else the latest one."""
-    Round = apps.get_model("confirmations", "Round")
     wanted = request.GET.get("round", "")
     if wanted:
         found = Round.objects.filter(pk=wanted).first() if wanted.isdigit() else None

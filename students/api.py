@@ -4,9 +4,9 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from accounts import policy
-from lec.errors import Forbidden, invalid
-from lec.net import client_ip
-from lec.schemas import ERRORS, ERRORS_409
+from lec.lib.errors import Forbidden, invalid
+from lec.lib.net import client_ip
+from lec.lib.schemas import ERRORS, ERRORS_409
 from schools.models import Kind, Organisation
 
 from . import selectors, services

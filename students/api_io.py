@@ -1,15 +1,14 @@
 """/api/v1 import and export endpoints (api.md "Exports", and the import of api.md import_learners over HTTP)."""
 
-from django.apps import apps
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from accounts.policy import access_organisation
-from lec.errors import DomainError, NotFound, invalid
-from lec.net import client_ip
-from lec.schemas import ERRORS, ERRORS_409
-from schools.models import INSTITUTION_KINDS
+from lec.lib.errors import DomainError, NotFound, invalid
+from lec.lib.net import client_ip
+from lec.lib.schemas import ERRORS, ERRORS_409
+from schools.models import INSTITUTION_KINDS, Round
 
 from .exporting import headcounts_export, learners_export
 from .importing import FileRefused, learners_import
@@ -44,8 +43,6 @@ def export_headcounts(
     fmt: str = Query("csv", alias="format"),
     level: str = "institution",
 ):
-    Round = apps.get_model("confirmations", "Round")  # by name: students never imports confirmations
-
     org = access_organisation(request.user, organisation, "export_learners")
     rnd = Round.objects.filter(pk=round_id).first()
     if rnd is None:

@@ -6,7 +6,7 @@ import random
 
 from django.utils import timezone
 
-from lec import levels
+from lec.lib import levels
 from schools.models import Kind, Organisation
 
 from .identity import make_national_id

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 
 from accounts.policy import sees_full_identity
 from accounts.services import audit
-from lec import levels
-from lec.errors import invalid
-from lec.thai import format_date_input
+from lec.lib import levels
+from lec.lib.errors import invalid
+from lec.lib.thai import format_date_input
 from schools.models import INSTITUTION_KINDS, Kind, Organisation, subtree_q
 
 from .identity import format_national_id, mask

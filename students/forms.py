@@ -4,8 +4,8 @@ errors come back onto these fields (keeping what was typed)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lec import levels
-from lec.thai import format_date_input
+from lec.lib import levels
+from lec.lib.thai import format_date_input
 
 from . import identity
 from .models import (

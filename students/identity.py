@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from lec.thai import clean_text, current_be_year, normalise_digits
+from lec.lib.thai import clean_text, current_be_year, normalise_digits
 
 PROVINCES_CSV = Path(__file__).resolve().parent.parent / "schools" / "data" / "provinces.csv"
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212._/]")

@@ -18,8 +18,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from lec import levels
-from lec.thai import DateParseError, clean_text, normalise_digits, parse_date
+from lec.lib import levels
+from lec.lib.thai import DateParseError, clean_text, normalise_digits, parse_date
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -1052,7 +1052,7 @@ def learners_import(
 ) -> Outcome:
     """Import a learner file into one institution. Raises FileRefused (the file as a whole) or DomainError
     (`confirmed_locked`); returns an Outcome whose problems, when any, mean nothing was written."""
-    from lec.errors import DomainError
+    from lec.lib.errors import DomainError
 
     from .services import age_reference_date, learner_clean, learners_bulk_upsert
 
@@ -1214,7 +1214,7 @@ PREVIEW, IMPORT = "preview", "import"
 
 def import_job(job) -> None:
     """Run a learner import job's phase: `preview` (a dry run) or `import` (writes all or nothing)."""
-    from lec.errors import DomainError
+    from lec.lib.errors import DomainError
 
     def progress(percent: int) -> None:
         job.set_progress(percent, 100)
@@ -1319,7 +1319,7 @@ def _grid_rows(source, filename) -> tuple[dict, int, Iterator[tuple[int, RawRow]
 def other_schools_import(*, lao, round, source, filename: str, acting_user) -> int:
     """Read an LAO's other-affiliation headcount file and save it all or nothing; returns the schools saved.
     Raises FileRefused, GridProblems (lines `row R, column NAME: message`), or DomainError from the service."""
-    from lec.errors import Invalid
+    from lec.lib.errors import Invalid
     from schools.services import other_school_headcounts_save
 
     cols, header_row, rows = _grid_rows(source, filename)

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from lec import levels
+from lec.lib import levels
 from schools.models import Organisation
 
 

@@ -7,7 +7,7 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 
 from accounts.services import audit
-from lec import levels
+from lec.lib import levels
 from schools.models import Organisation
 
 from .models import Learner, LearnerCount

@@ -6,9 +6,9 @@ from django.db.models import Count, Q, Sum
 
 from accounts import policy
 from accounts.services import audit
-from lec import levels
-from lec.errors import Forbidden, NotFound
-from lec.thai import clean_text
+from lec.lib import levels
+from lec.lib.errors import Forbidden, NotFound
+from lec.lib.thai import clean_text
 from schools.models import Kind, Organisation, subtree_q
 
 from . import identity

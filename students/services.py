@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from lec import generations, levels
-from lec.errors import DomainError, Invalid, NotFound
-from lec.thai import DateParseError, age_on, clean_text, format_date, parse_date
-from schools.models import Kind, Organisation
+from lec.lib import generations, levels
+from lec.lib.errors import DomainError, Invalid, NotFound
+from lec.lib.thai import DateParseError, age_on, clean_text, format_date, parse_date
+from schools.models import Kind, Organisation, Round
 
 from . import identity
 from .models import (
@@ -64,12 +64,8 @@ class BulkResult:
 
 
 def age_reference_date() -> dt.date:
-    """The open round's census date, else today (domain.md "Class levels"). Read without importing
-    confirmations: students sits below it."""
-    from django.apps import apps
-
-    round_model = apps.get_model("confirmations", "Round")
-    census = round_model.objects.filter(state="open").values_list("census_date", flat=True).first()
+    """The open round's census date, else today (domain.md "Class levels")."""
+    census = Round.objects.filter(state=Round.State.OPEN).values_list("census_date", flat=True).first()
     return census or timezone.localdate()
 
 

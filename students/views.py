@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from lec import levels
-from lec.errors import DomainError, Invalid, NotFound
-from lec.net import client_ip
-from lec.thai import format_date
+from lec.lib import levels
+from lec.lib.errors import DomainError, Invalid, NotFound
+from lec.lib.net import client_ip
+from lec.lib.thai import format_date
 from schools.models import Kind, Organisation
 
 from . import selectors, services
@@ -195,7 +195,7 @@ def learner_leave(request, pk):
         return redirect(learner.get_absolute_url())
     form = LeaveForm(request.POST or None, initial={"version": learner.version})
     if request.method == "POST" and form.is_valid():
-        from lec.thai import DateParseError, parse_date
+        from lec.lib.thai import DateParseError, parse_date
 
         left_on = None
         raw = form.cleaned_data.get("left_on")

@@ -1,7 +1,6 @@
 """Import and export pages: upload → preview (a dry run as a job the page polls) → confirm; downloads. Thin views."""
 
 from django import forms
-from django.apps import apps
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,11 +9,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.policy import access_organisation, can
-from lec.errors import DomainError
+from lec.lib.errors import DomainError
+from lec.lib.net import client_ip
 from lec.models import Job
-from lec.net import client_ip
 from lec.services import job_advance, job_start
-from schools.models import INSTITUTION_KINDS, Kind
+from schools.models import INSTITUTION_KINDS, Kind, Round
 
 from . import exporting, importing
 from .importing import IMPORT, PREVIEW
@@ -136,9 +135,7 @@ def import_annotated(request, code, job_id):
 
 def export_page(request, code):
     org = access_organisation(request.user, code, "export_learners")
-    Round = apps.get_model("confirmations", "Round")  # by name: students never imports confirmations
-
-    rounds = list(Round.objects.exclude(state="planned").order_by("-academic_year", "-term")[:6])
+    rounds = list(Round.objects.exclude(state=Round.State.PLANNED).order_by("-academic_year", "-term")[:6])
     levels_available = []
     if org.kind in (Kind.DEPARTMENT, Kind.PROVINCE):
         levels_available.append(("lao", _("One row per LAO")))
@@ -163,8 +160,6 @@ def export_learners(request, code):
 
 
 def export_headcounts(request, code):
-    Round = apps.get_model("confirmations", "Round")  # by name: students never imports confirmations
-
     org = access_organisation(request.user, code, "export_learners")
     rnd = get_object_or_404(Round, pk=request.GET.get("round") or 0)
     return exporting.headcounts_export(user=request.user, rnd=rnd, organisation=org,
@@ -215,12 +210,10 @@ class GridUploadForm(forms.Form):
 
 
 def other_schools_import(request, code):
-    Round = apps.get_model("confirmations", "Round")  # by name: students never imports confirmations
-
     lao = access_organisation(request.user, code, "edit_other_schools")
     if lao.kind != Kind.LAO:
         raise Http404
-    rounds = list(Round.objects.filter(state="open"))
+    rounds = list(Round.objects.filter(state=Round.State.OPEN))
     form = GridUploadForm(request.POST or None, request.FILES or None, rounds=rounds)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():

@@ -3,7 +3,7 @@
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
-from lec import thai
+from lec.lib import thai
 
 register = template.Library()
 

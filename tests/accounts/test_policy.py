@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from accounts import policy
 from accounts.roles import ACTIONS, DEFAULT_PERMISSIONS
-from lec.errors import Forbidden, NotFound
+from lec.lib.errors import Forbidden, NotFound
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 
 from confirmations import services
-from confirmations.models import Round
-from schools.models import OtherSchoolEntry
+from schools.models import OtherSchoolEntry, Round
 from students.models import LearnerCount
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from confirmations.models import Round
+from schools.models import Round
 
 from .conftest import confirm, confirm_lao1, counts, enter
 

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from confirmations import selectors, services
-from confirmations.models import Confirmation, Round, UnlockRequest
-from lec.errors import DomainError
-from schools.models import Organisation, OtherSchoolEntry
+from confirmations.models import Confirmation, UnlockRequest
+from lec.lib.errors import DomainError
+from schools.models import Organisation, OtherSchoolEntry, Round
 from tests.factories import OrgTree
 
 ORGS = ["school1", "school2", "cdc1", "school3", "school4", "cdc2", "lao1", "lao2", "lao3", "p1", "p2"]

@@ -9,8 +9,9 @@ from django.db import connection
 from django.utils import timezone
 
 from confirmations import services
-from confirmations.models import Confirmation, ConfirmationEvent, HeadcountSnapshot, Round
-from lec.errors import DomainError
+from confirmations.models import Confirmation, ConfirmationEvent, HeadcountSnapshot
+from lec.lib.errors import DomainError
+from schools.models import Round
 from tests.conftest import require_postgres
 from tests.factories import OrgTree
 

@@ -12,7 +12,7 @@ from confirmations.models import (
     Notification,
     UnlockRequest,
 )
-from lec.errors import DomainError, Forbidden, Invalid
+from lec.lib.errors import DomainError, Forbidden, Invalid
 from schools.models import Organisation
 
 from .conftest import confirm, confirm_lao1, counts, enter, make_round

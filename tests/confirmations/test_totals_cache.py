@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from confirmations import selectors, services, totals
-from lec import generations
+from lec.lib import generations
 from tests.conftest import require_postgres, require_redis
 
 from .conftest import confirm, confirm_lao1, counts, enter

@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from confirmations import services
-from confirmations.models import Confirmation, Round
-from lec.errors import DomainError
+from confirmations.models import Confirmation
+from lec.lib.errors import DomainError
+from schools.models import Round
 from tests.e2e.conftest import login, shot
 from tests.factories import PASSWORD, OrgTree
 

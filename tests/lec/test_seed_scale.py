@@ -6,10 +6,10 @@ from collections import Counter
 import pytest
 from django.core.management import CommandError, call_command
 
-from confirmations.models import Confirmation, HeadcountSnapshot, Round
-from lec import levels
-from lec.thai import age_on
-from schools.models import Organisation
+from confirmations.models import Confirmation, HeadcountSnapshot
+from lec.lib import levels
+from lec.lib.thai import age_on
+from schools.models import Organisation, Round
 from students import identity
 from students.models import Learner, LearnerCount
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from lec import thai
+from lec.lib import thai
 
 
 @pytest.mark.parametrize(

@@ -131,8 +131,8 @@ class Ctx:
 def build_context() -> Ctx:
     from django.db.models import Count, Q
 
-    from confirmations.models import Confirmation, Round
-    from schools.models import Kind, Organisation
+    from confirmations.models import Confirmation
+    from schools.models import Kind, Organisation, Round
     from students.models import Learner, LearnerCount
 
     rnd = Round.objects.get(state="open")
@@ -676,7 +676,7 @@ def _import_school(ctx: Ctx):
             if cur.fetchone():
                 cur.execute(f"DELETE FROM {table} WHERE organisation_id = %s", [org.id])  # noqa: S608
         LearnerCount.objects.filter(organisation=org).delete()
-        from lec import generations
+        from lec.lib import generations
 
         generations.bump("live", [org.province_id])  # counters changed around the services
     return org

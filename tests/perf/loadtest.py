@@ -36,8 +36,8 @@ def prepare(ctx_limit: int, out) -> dict:
     from django.test import Client
 
     from accounts.models import AuditLog
-    from confirmations.models import Confirmation, Round
-    from schools.models import Kind, Organisation
+    from confirmations.models import Confirmation
+    from schools.models import Kind, Organisation, Round
     from students.models import LearnerCount
 
     rnd = Round.objects.get(state="open")

@@ -14,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from confirmations.models import Confirmation, Round
-from schools.models import Kind, Organisation
+from confirmations.models import Confirmation
+from schools.models import Kind, Organisation, Round
 from schools.services import derived_fields
 from students.models import LearnerCount
 from tests.factories import OrgTree

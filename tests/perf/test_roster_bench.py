@@ -26,7 +26,7 @@ def _seed(org):
     items = []
     for i in range(N):
         level = levels[i % len(levels)]
-        from lec.levels import BY_CODE
+        from lec.lib.levels import BY_CODE
 
         data = {
             "national_id": make_national_id(f"1{org.pk:04d}{i:07d}"),

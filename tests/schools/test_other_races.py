@@ -7,7 +7,7 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from lec.errors import DomainError
+from lec.lib.errors import DomainError
 from schools.models import Organisation, OtherSchoolEntry
 from schools.services import other_school_headcounts_save
 from tests.conftest import require_postgres

@@ -7,10 +7,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditLog
-from confirmations.models import Round
-from lec.errors import DomainError, Forbidden, Invalid
+from lec.lib.errors import DomainError, Forbidden, Invalid
 from schools import selectors
-from schools.models import Kind, Organisation, OtherSchoolCount, OtherSchoolEntry
+from schools.models import Kind, Organisation, OtherSchoolCount, OtherSchoolEntry, Round
 from schools.services import (
     CountError,
     other_school_add,

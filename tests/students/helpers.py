@@ -16,7 +16,7 @@ def nid(n: int | None = None) -> str:
 
 def birth_for(level: str, on: dt.date | None = None) -> dt.date:
     """A birth date giving the level's typical age on `on` (default today)."""
-    from lec.levels import BY_CODE
+    from lec.lib.levels import BY_CODE
 
     on = on or dt.date.today()
     return dt.date(on.year - BY_CODE[level].typical_age, 1, 1)

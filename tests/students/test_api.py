@@ -395,7 +395,7 @@ def test_messages_follow_accept_language(tree, api):
 def test_age_is_checked_on_the_open_rounds_census_date(tree, api):
     from django.utils import timezone
 
-    from confirmations.models import Round
+    from schools.models import Round
 
     census = dt.date(dt.date.today().year - 1, 6, 10)
     Round.objects.create(

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from lec.errors import DomainError
+from lec.lib.errors import DomainError
 from students.models import Learner, LearnerCount, Status
 from students.services import learner_clean, learner_create, learners_bulk_upsert
 from tests.students.helpers import learner_input, nid

@@ -156,7 +156,7 @@ def test_export_query_count_does_not_grow_with_rows(tree, api, django_assert_max
 def _round(state="open"):
     from django.utils import timezone
 
-    from confirmations.models import Round
+    from schools.models import Round
 
     now = timezone.now()
     return Round.objects.create(academic_year=2569, term=1, census_date=dt.date(2026, 6, 10), opens_at=now,

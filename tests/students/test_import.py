@@ -277,7 +277,7 @@ def test_identity_active_elsewhere_is_a_transfer_candidate(tree):
 
 
 def test_confirmed_institution_refuses_imports(tree):
-    from lec.errors import DomainError
+    from lec.lib.errors import DomainError
 
     type(tree.school1).objects.filter(pk=tree.school1.pk).update(learners_locked=True)
     with pytest.raises(DomainError) as exc:

@@ -68,8 +68,7 @@ def test_grid_import_wide_layout_csv(tree):
 
     from django.utils import timezone
 
-    from confirmations.models import Round
-    from schools.models import OtherSchoolEntry
+    from schools.models import OtherSchoolEntry, Round
     from students.importing import other_schools_import
 
     now = timezone.now()

@@ -119,7 +119,7 @@ def test_background_export_job(tree, client, django_capture_on_commit_callbacks)
 def _open_round():
     from django.utils import timezone
 
-    from confirmations.models import Round
+    from schools.models import Round
 
     now = timezone.now()
     return Round.objects.create(academic_year=2569, term=1, census_date=dt.date(2026, 6, 10), opens_at=now,

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from lec.errors import DomainError, Invalid
+from lec.lib.errors import DomainError, Invalid
 from students import services
 from students.models import Learner, LearnerCount, PromotionBatch, Status, Transfer
 from tests.students.helpers import learner_input, nid

@@ -29,8 +29,8 @@ from django.utils import timezone
 
 from accounts.models import OrganisationUserObjectPermission, User
 from accounts.services import _permissions_by_codename, default_grants
-from lec import generations
-from lec import levels as lv
+from lec.lib import generations
+from lec.lib import levels as lv
 from schools.models import DEPTH, Kind, LaoType, Organisation
 
 DEFAULT_PASSWORD = "lec-scale-2569"
@@ -485,7 +485,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self.create_users(plan, orgs, password)
         self.log("users in place")
-        from confirmations.models import Round
+        from schools.models import Round
 
         with transaction.atomic():
             rnd = self.open_round(Round)

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from accounts.models import User
-from lec.errors import DomainError
+from lec.lib.errors import DomainError
 from schools.models import INSTITUTION_KINDS, Organisation
 from students.importing import FileRefused, learners_import
 

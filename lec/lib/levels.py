@@ -3,7 +3,7 @@
 import dataclasses
 import re
 
-from lec.thai import clean_text
+from lec.lib.thai import clean_text
 
 
 @dataclasses.dataclass(frozen=True)
