@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from lec.lib import generations
-from lec.lib.errors import DomainError, Forbidden, invalid
+from lec.lib.errors import Code, DomainError, Forbidden, invalid
 from schools.models import Kind, Organisation
 from students.models import LearnerCount
 
@@ -60,7 +60,7 @@ class Ctx:
 
 def _round_open(ctx: Ctx) -> None:
     if ctx.round.state != Round.State.OPEN:
-        raise DomainError(_("The round is not open."), code="round_not_open")
+        raise DomainError(_("The round is not open."), code=Code.ROUND_NOT_OPEN)
 
 
 def _scope_applies(ctx: Ctx) -> None:
@@ -75,12 +75,12 @@ def _reason_given(ctx: Ctx) -> None:
 
 def _not_confirmed(ctx: Ctx) -> None:
     if ctx.confirmed:
-        raise DomainError(_("This data is already confirmed."), code="already_confirmed")
+        raise DomainError(_("This data is already confirmed."), code=Code.ALREADY_CONFIRMED)
 
 
 def _is_confirmed(ctx: Ctx) -> None:
     if not ctx.confirmed:
-        raise DomainError(_("This data is not confirmed."), code="not_confirmed")
+        raise DomainError(_("This data is not confirmed."), code=Code.NOT_CONFIRMED)
 
 
 def _children_ready(ctx: Ctx) -> None:
@@ -91,12 +91,12 @@ def _children_ready(ctx: Ctx) -> None:
     if ctx.scope == Scope.OTHER_SCHOOLS:
         raise DomainError(
             _("Enter the headcounts of every other-affiliation school first: %(codes)s") % {"codes": names},
-            code="headcounts_missing",
+            code=Code.HEADCOUNTS_MISSING,
             blockers=blockers,
         )
     raise DomainError(
         _("Every organisation under it must confirm first. Not yet confirmed: %(codes)s") % {"codes": names},
-        code="children_not_confirmed",
+        code=Code.CHILDREN_NOT_CONFIRMED,
         blockers=blockers,
     )
 
@@ -113,7 +113,7 @@ def _parent_open(ctx: Ctx) -> None:
         raise DomainError(
             _("%(parent)s has confirmed its own data: ask the level above to unlock %(parent)s first.")
             % {"parent": ctx.parent.name_th},
-            code="parent_confirmed",
+            code=Code.PARENT_CONFIRMED,
         )
 
 
@@ -121,12 +121,14 @@ def _none_pending(ctx: Ctx) -> None:
     if UnlockRequest.objects.filter(
         round=ctx.round, organisation=ctx.organisation, scope=ctx.scope, state=UnlockRequest.State.PENDING
     ).exists():
-        raise DomainError(_("An unlock request is already waiting for a decision."), code="already_pending")
+        raise DomainError(
+            _("An unlock request is already waiting for a decision."), code=Code.ALREADY_PENDING
+        )
 
 
 def _request_pending(ctx: Ctx) -> None:
     if ctx.request.state != UnlockRequest.State.PENDING:
-        raise DomainError(_("This request has already been decided."), code="already_decided")
+        raise DomainError(_("This request has already been decided."), code=Code.ALREADY_DECIDED)
 
 
 # ---------------------------------------------------------------------------------------------- effects
@@ -442,7 +444,7 @@ def round_create(
         raise invalid("closes_at", _("The round must close after it opens."))
     with transaction.atomic():
         if Round.objects.filter(academic_year=academic_year, term=term).exists():
-            raise DomainError(_("This round already exists."), code="round_exists")
+            raise DomainError(_("This round already exists."), code=Code.ROUND_EXISTS)
         try:
             with transaction.atomic():
                 return Round.objects.create(
@@ -453,7 +455,7 @@ def round_create(
                     closes_at=closes_at,
                 )
         except IntegrityError:
-            raise DomainError(_("This round already exists."), code="round_exists") from None
+            raise DomainError(_("This round already exists."), code=Code.ROUND_EXISTS) from None
 
 
 def round_open(*, actor, round_id: int) -> Round:
@@ -462,9 +464,9 @@ def round_open(*, actor, round_id: int) -> Round:
     with transaction.atomic():
         rnd = Round.objects.select_for_update().get(pk=round_id)
         if rnd.state != Round.State.PLANNED:
-            raise DomainError(_("Only a planned round can be opened."), code="invalid_transition")
+            raise DomainError(_("Only a planned round can be opened."), code=Code.INVALID_TRANSITION)
         if Round.objects.filter(state=Round.State.OPEN).exclude(pk=rnd.pk).exists():
-            raise DomainError(_("Another round is open: close it first."), code="invalid_transition")
+            raise DomainError(_("Another round is open: close it first."), code=Code.INVALID_TRANSITION)
         now = timezone.now()
         rnd.state = Round.State.OPEN
         rnd.opens_at = min(rnd.opens_at, now)
@@ -473,7 +475,7 @@ def round_open(*, actor, round_id: int) -> Round:
                 rnd.save(update_fields=["state", "opens_at"])
         except IntegrityError:
             raise DomainError(
-                _("Another round is open: close it first."), code="invalid_transition"
+                _("Another round is open: close it first."), code=Code.INVALID_TRANSITION
             ) from None
     return rnd
 
@@ -485,7 +487,7 @@ def round_close(*, actor, round_id: int) -> Round:
     with transaction.atomic():
         rnd = Round.objects.select_for_update().get(pk=round_id)  # waits for transitions holding FOR SHARE
         if rnd.state != Round.State.OPEN:
-            raise DomainError(_("Only an open round can be closed."), code="invalid_transition")
+            raise DomainError(_("Only an open round can be closed."), code=Code.INVALID_TRANSITION)
         now = timezone.now()
         rnd.state = Round.State.CLOSED
         rnd.closes_at = min(rnd.closes_at, now)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from lec.lib import levels
-from lec.lib.errors import DomainError, Invalid, NotFound
+from lec.lib.errors import Code, DomainError, Invalid, NotFound
 from lec.lib.net import client_ip
 from lec.templatetags.thai import thdatetime
 from schools.models import Kind, Organisation, Round
@@ -160,7 +160,7 @@ def bulk_unlock(request, code):
     codes = request.POST.getlist("codes")
     reason = request.POST.get("reason", "")
     if not codes:
-        raise DomainError(_("Tick at least one organisation to unlock."), code="invalid")
+        raise DomainError(_("Tick at least one organisation to unlock."), code=Code.INVALID)
     results = services.confirmation_bulk_unlock(
         actor=request.user, round_id=rnd.pk, parent=org, codes=codes, reason=reason, ip=client_ip(request)
     )
@@ -191,7 +191,7 @@ def decide(request, request_id):
         raise NotFound()
     approve = request.POST.get("decision") == "approve"
     if not approve and not request.POST.get("reason", "").strip():
-        raise DomainError(_("Give a reason for rejecting the request."), code="invalid")
+        raise DomainError(_("Give a reason for rejecting the request."), code=Code.INVALID)
     services.unlock_request_decide(
         actor=request.user, request=req, approve=approve, reason=request.POST.get("reason", ""),
         ip=client_ip(request),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lec.lib import generations
-from lec.lib.errors import DomainError, Invalid, invalid
+from lec.lib.errors import Code, DomainError, Invalid, invalid, other_schools_locked
 from lec.lib.thai import clean_text, format_datetime, normalise_digits
 
 from .models import (
@@ -398,19 +398,12 @@ def _lock_for_entry(*, lao: Organisation, round) -> Organisation:
     round, in that order (api.md: confirmed_locked, round_not_open)."""
     locked = Organisation.objects.select_for_update(no_key=True).get(pk=lao.pk)
     if locked.other_schools_locked:
-        raise DomainError(
-            _(
-                "The other-affiliation headcounts of %(lao)s are confirmed for this round; ask the province "
-                "to unlock them before making changes."
-            )
-            % {"lao": locked.name_th},
-            code="confirmed_locked",
-        )
+        raise other_schools_locked(locked)
     state = _round_state(round.pk)
     if state != Round.State.OPEN:
         raise DomainError(
             _("The round is not open: headcounts can only be entered while a round is open."),
-            code="round_not_open",
+            code=Code.ROUND_NOT_OPEN,
         )
     return locked
 
@@ -582,7 +575,7 @@ def other_school_headcount_save(
     """Replace one school's entry for the round (the API's PUT). Problems are keyed as api.md's dotted paths
     ("counts.0.male", "closed"); nothing is written when any is found."""
     if school.kind != Kind.OTHER_SCHOOL or school.parent_id is None:
-        raise DomainError(_("This is not an other-affiliation school."), code="invalid_transition")
+        raise DomainError(_("This is not an other-affiliation school."), code=Code.INVALID_TRANSITION)
     lao = Organisation.objects.get(pk=school.parent_id)
     _require_edit(acting_user, lao)
     lao = _lock_for_entry(lao=lao, round=round)
@@ -602,18 +595,11 @@ def _lock_lao_for_list(*, lao: Organisation, acting_user) -> Organisation:
     """The LAO row locked for a change to its list of other-affiliation schools. Refused while its other-school
     headcounts are confirmed: a school added or closed then would change what was confirmed."""
     if lao.kind != Kind.LAO:
-        raise DomainError(_("Only an LAO has other-affiliation schools."), code="invalid_transition")
+        raise DomainError(_("Only an LAO has other-affiliation schools."), code=Code.INVALID_TRANSITION)
     _require_edit(acting_user, lao)
     locked = Organisation.objects.select_for_update(no_key=True).get(pk=lao.pk)
     if locked.other_schools_locked:
-        raise DomainError(
-            _(
-                "The other-affiliation schools of %(lao)s are confirmed for this round; ask the province to "
-                "unlock them before adding or closing a school."
-            )
-            % {"lao": locked.name_th},
-            code="confirmed_locked",
-        )
+        raise other_schools_locked(locked)
     return locked
 
 
@@ -666,11 +652,11 @@ def other_school_close(
     """An LAO marks an other-affiliation school as closed (never deleted). While a round is open, the school's
     entry for it becomes "closed" with no learners, so it stops counting and needs no further entry."""
     if school.kind != Kind.OTHER_SCHOOL:
-        raise DomainError(_("This is not an other-affiliation school."), code="invalid_transition")
+        raise DomainError(_("This is not an other-affiliation school."), code=Code.INVALID_TRANSITION)
     lao = _lock_lao_for_list(lao=Organisation.objects.get(pk=school.parent_id), acting_user=acting_user)
     school = Organisation.objects.get(pk=school.pk)
     if not school.is_active:
-        raise DomainError(_("This school is already closed."), code="not_active")
+        raise DomainError(_("This school is already closed."), code=Code.NOT_ACTIVE)
     today = timezone.localdate()
     closed_on = closed_on or today
     if closed_on > today:
@@ -693,11 +679,11 @@ def other_school_reopen(*, school: Organisation, acting_user) -> Organisation:
     """Undo a close made by mistake: the school is active again (its entry for the open round, if any, stays as it
     is until the LAO corrects it in the grid)."""
     if school.kind != Kind.OTHER_SCHOOL:
-        raise DomainError(_("This is not an other-affiliation school."), code="invalid_transition")
+        raise DomainError(_("This is not an other-affiliation school."), code=Code.INVALID_TRANSITION)
     lao = _lock_lao_for_list(lao=Organisation.objects.get(pk=school.parent_id), acting_user=acting_user)
     school = Organisation.objects.get(pk=school.pk)
     if school.is_active:
-        raise DomainError(_("This school is already open."), code="invalid_transition")
+        raise DomainError(_("This school is already open."), code=Code.INVALID_TRANSITION)
     school.is_active, school.closed_on = True, None
     school.save(update_fields=["is_active", "closed_on", "updated_at"])
     from accounts.services import audit

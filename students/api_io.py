@@ -5,7 +5,7 @@ from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from accounts.policy import access_organisation
-from lec.lib.errors import DomainError, NotFound, invalid
+from lec.lib.errors import Code, DomainError, NotFound, invalid
 from lec.lib.net import client_ip
 from lec.lib.schemas import ERRORS, ERRORS_409
 from schools.models import INSTITUTION_KINDS, Round
@@ -84,7 +84,7 @@ def import_learners(request, code: str, file: UploadedFile = File(...), dry_run:
     org = access_organisation(request.user, code, "import_learners")
     if org.kind not in INSTITUTION_KINDS:
         raise DomainError(_("Learners are imported into a school or a child development centre."),
-                          code="invalid_transition")  # fmt: skip
+                          code=Code.INVALID_TRANSITION)  # fmt: skip
     try:
         outcome = learners_import(organisation=org, source=file.file, filename=file.name or "",
                                   acting_user=request.user, dry_run=dry_run)  # fmt: skip

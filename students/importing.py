@@ -1052,17 +1052,13 @@ def learners_import(
 ) -> Outcome:
     """Import a learner file into one institution. Raises FileRefused (the file as a whole) or DomainError
     (`confirmed_locked`); returns an Outcome whose problems, when any, mean nothing was written."""
-    from lec.lib.errors import DomainError
+    from lec.lib.errors import DomainError, learners_locked
 
     from .services import age_reference_date, learner_clean, learners_bulk_upsert
 
     organisation.refresh_from_db(fields=["learners_locked"])
     if organisation.learners_locked:
-        raise DomainError(
-            _("%(name)s has confirmed its data for this round; ask its LAO to cancel the confirmation first.")
-            % {"name": organisation.name_th},
-            code="confirmed_locked",
-        )
+        raise learners_locked(organisation)
     report = progress or (lambda p: None)
     report(1)
     table = read_table(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from lec.lib import generations, levels
-from lec.lib.errors import DomainError, Invalid, NotFound
+from lec.lib.errors import Code, DomainError, Invalid, NotFound, learners_locked
 from lec.lib.thai import DateParseError, age_on, clean_text, format_date, parse_date
 from schools.models import Kind, Organisation, Round
 
@@ -321,11 +321,7 @@ def lock_institution(organisation_id: int) -> Organisation:
     against a confirm) and checks the edit lock there."""
     org = Organisation.objects.select_for_update(no_key=True).get(pk=organisation_id)
     if org.learners_locked:
-        raise DomainError(
-            _("%(name)s has confirmed its data for this round; ask its LAO to cancel the confirmation first.")
-            % {"name": org.name_th},
-            code="confirmed_locked",
-        )
+        raise learners_locked(org)
     return org
 
 
@@ -381,7 +377,7 @@ def identity_error(org: Organisation) -> DomainError:
     return DomainError(
         _("This learner is already enrolled at %(name)s (%(code)s). Ask for a transfer instead.")
         % {"name": org.name_th, "code": org.code},
-        code="identity_active_elsewhere",
+        code=Code.IDENTITY_ACTIVE_ELSEWHERE,
         holder={"code": org.code, "name_th": org.name_th},
     )
 
@@ -464,7 +460,7 @@ def _load_for_write(learner_id: int) -> tuple[Learner, Organisation]:
     learner = Learner.objects.select_for_update().get(pk=learner_id)
     if learner.organisation_id != org.pk:  # moved by a transfer between the two reads
         raise DomainError(
-            _("This learner was changed meanwhile. Reload and try again."), code="stale_version"
+            _("This learner was changed meanwhile. Reload and try again."), code=Code.STALE_VERSION
         )
     learner.organisation = org
     return learner, org
@@ -476,7 +472,7 @@ def learner_update(*, learner_id: int, data: dict, version: int | None, acting_u
     learner, org = _load_for_write(learner_id)
     if learner.status != Status.ACTIVE:
         raise DomainError(
-            _("This learner has left; a record of a learner who left cannot be edited."), code="not_active"
+            _("This learner has left; a record of a learner who left cannot be edited."), code=Code.NOT_ACTIVE
         )
     if version is None:
         raise Invalid({"version": [_("Send the version you last read.")]})
@@ -485,7 +481,7 @@ def learner_update(*, learner_id: int, data: dict, version: int | None, acting_u
             _(
                 "Someone else changed this learner after you opened it. Reload to see their changes, then edit again."
             ),
-            code="stale_version",
+            code=Code.STALE_VERSION,
         )
     merged = learner_data(learner)
     merged.update({k: v for k, v in data.items() if k in FIELDS})
@@ -518,11 +514,11 @@ def learner_leave(
 ) -> Learner:
     learner, _org = _load_for_write(learner_id)
     if learner.status != Status.ACTIVE:
-        raise DomainError(_("This learner has already left."), code="not_active")
+        raise DomainError(_("This learner has already left."), code=Code.NOT_ACTIVE)
     if version is not None and int(version) != learner.version:
         raise DomainError(
             _("Someone else changed this learner after you opened it. Reload and try again."),
-            code="stale_version",
+            code=Code.STALE_VERSION,
         )
     errors: dict[str, list[str]] = {}
     if reason not in LEAVE_REASONS:
@@ -598,7 +594,7 @@ def learners_bulk_upsert(
         if conflicts:
             raise DomainError(
                 _("%(n)s learners are enrolled at another institution.") % {"n": len(conflicts)},
-                code="identity_active_elsewhere",
+                code=Code.IDENTITY_ACTIVE_ELSEWHERE,
                 conflicts=conflicts,
             )
         existing: dict[str, Learner] = {}
@@ -666,7 +662,7 @@ def learners_bulk_upsert(
                 raise
             raise DomainError(
                 _("%(n)s learners are enrolled at another institution.") % {"n": len(conflicts)},
-                code="identity_active_elsewhere",
+                code=Code.IDENTITY_ACTIVE_ELSEWHERE,
                 conflicts=conflicts,
             ) from None
         counts_apply(deltas)
@@ -704,7 +700,7 @@ def transfer_request(
         )
     if learner.organisation_id == to_organisation.pk:
         raise DomainError(
-            _("This learner is already enrolled at your institution."), code="invalid_transition"
+            _("This learner is already enrolled at your institution."), code=Code.INVALID_TRANSITION
         )
     reference = age_reference_date()
     age = age_on(learner.birth_date, reference)
@@ -723,7 +719,7 @@ def transfer_request(
     if Transfer.objects.filter(learner=learner, state=Transfer.State.PENDING).exists():
         raise DomainError(
             _("A transfer request for this learner is already waiting for a decision."),
-            code="already_pending",
+            code=Code.ALREADY_PENDING,
         )
     transfer = Transfer(
         learner=learner,
@@ -739,7 +735,7 @@ def transfer_request(
     except IntegrityError:
         raise DomainError(
             _("A transfer request for this learner is already waiting for a decision."),
-            code="already_pending",
+            code=Code.ALREADY_PENDING,
         ) from None
     return transfer
 
@@ -754,7 +750,7 @@ def _pending_for_decision(transfer_id: int) -> Transfer:
     if transfer is None:
         raise NotFound()
     if transfer.state != Transfer.State.PENDING:
-        raise DomainError(_("This transfer request has already been decided."), code="already_decided")
+        raise DomainError(_("This transfer request has already been decided."), code=Code.ALREADY_DECIDED)
     return transfer
 
 
@@ -773,7 +769,7 @@ def transfer_approve(*, transfer_id: int, acting_user) -> Transfer:
     learner = Learner.objects.select_for_update().get(pk=transfer.learner_id)
     if learner.status != Status.ACTIVE or learner.organisation_id != transfer.from_organisation_id:
         raise DomainError(
-            _("The learner is no longer enrolled at the sending institution."), code="not_active"
+            _("The learner is no longer enrolled at the sending institution."), code=Code.NOT_ACTIVE
         )
     before = _count_key(learner)
     learner.organisation = orgs[transfer.to_organisation_id]
@@ -875,7 +871,7 @@ def promotion_apply(
                 "This institution was already promoted on %(date)s. Undo that promotion first if it was a mistake."
             )
             % {"date": format_date(earlier.created_at)},
-            code="invalid_transition",
+            code=Code.INVALID_TRANSITION,
         )
     on = on or timezone.localdate()
     plan = promotion_plan(organisation=org, p6_to_m1=p6_to_m1)
@@ -918,14 +914,14 @@ def promotion_undo(*, batch_id: int, acting_user) -> PromotionBatch:
     lock_institution(org_id)
     batch = PromotionBatch.objects.select_for_update().get(pk=batch_id)
     if batch.undone_at is not None:
-        raise DomainError(_("This promotion has already been undone."), code="already_decided")
+        raise DomainError(_("This promotion has already been undone."), code=Code.ALREADY_DECIDED)
     if (
         PromotionBatch.objects.filter(organisation_id=org_id, created_at__gt=batch.created_at)
         .exclude(pk=batch.pk)
         .filter(undone_at__isnull=True)
         .exists()
     ):
-        raise DomainError(_("Undo the later promotion first."), code="invalid_transition")
+        raise DomainError(_("Undo the later promotion first."), code=Code.INVALID_TRANSITION)
     records = {c[0]: c for c in batch.changes}
     learners = list(Learner.objects.select_for_update().filter(pk__in=list(records)))
     moved_on = [lr for lr in learners if lr.version != records[lr.id][3] or lr.organisation_id != org_id]
@@ -936,7 +932,7 @@ def promotion_undo(*, batch_id: int, acting_user) -> PromotionBatch:
                 "automatically. Correct their class levels one by one."
             )
             % {"n": len(moved_on), "name": str(moved_on[0])},
-            code="invalid_transition",
+            code=Code.INVALID_TRANSITION,
         )
     deltas: Counter = Counter()
     now = timezone.now()
@@ -963,7 +959,7 @@ def promotion_undo(*, batch_id: int, acting_user) -> PromotionBatch:
     except IntegrityError:
         raise DomainError(
             _("A graduate of this promotion is now enrolled at another institution, so it cannot be undone."),
-            code="invalid_transition",
+            code=Code.INVALID_TRANSITION,
         ) from None
     batch.undone_at = now
     batch.undone_by = user

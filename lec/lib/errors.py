@@ -1,15 +1,41 @@
 """Domain errors with a stable code (api.md "Errors"); mapped to HTTP in lec/api.py and to pages in lec/views.py."""
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+
+class Code:
+    """The stable codes of api.md "Errors": the one list; write `Code.CONFIRMED_LOCKED`, never the string."""
+
+    INVALID = "invalid"
+    NOT_AUTHENTICATED = "not_authenticated"
+    OTP_REQUIRED = "otp_required"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    THROTTLED = "throttled"
+    CONFIRMED_LOCKED = "confirmed_locked"
+    CHILDREN_NOT_CONFIRMED = "children_not_confirmed"
+    HEADCOUNTS_MISSING = "headcounts_missing"
+    PARENT_CONFIRMED = "parent_confirmed"
+    ALREADY_CONFIRMED = "already_confirmed"
+    NOT_CONFIRMED = "not_confirmed"
+    ROUND_NOT_OPEN = "round_not_open"
+    ROUND_EXISTS = "round_exists"
+    INVALID_TRANSITION = "invalid_transition"
+    IDENTITY_ACTIVE_ELSEWHERE = "identity_active_elsewhere"
+    STALE_VERSION = "stale_version"
+    NOT_ACTIVE = "not_active"
+    ALREADY_PENDING = "already_pending"
+    ALREADY_DECIDED = "already_decided"
 
 
 class DomainError(Exception):
     """A refused action. `code` is the api.md code; `extra` goes into the JSON body (blockers, holder)."""
 
     status = 409
-    code = "invalid_transition"
-    default_message = _("This action is not allowed now.")
+    code = Code.INVALID_TRANSITION
+    default_message = gettext_lazy("This action is not allowed now.")
 
     def __init__(self, message=None, *, code: str | None = None, **extra):
         self.message = message if message is not None else self.default_message
@@ -24,22 +50,22 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status = 404
-    code = "not_found"
-    default_message = _("Not found.")
+    code = Code.NOT_FOUND
+    default_message = gettext_lazy("Not found.")
 
 
 class Forbidden(DomainError):
     status = 403
-    code = "forbidden"
-    default_message = _("You do not have permission to do this.")
+    code = Code.FORBIDDEN
+    default_message = gettext_lazy("You do not have permission to do this.")
 
 
 class Invalid(DomainError):
     """Bad input: `errors` maps a dotted field path to its messages."""
 
     status = 400
-    code = "invalid"
-    default_message = _("Some of the data is not valid.")
+    code = Code.INVALID
+    default_message = gettext_lazy("Some of the data is not valid.")
 
     def __init__(self, errors: dict[str, list] | None = None, message=None):
         self.errors = {k: [str(m) for m in v] for k, v in (errors or {}).items()}
@@ -62,3 +88,24 @@ class Invalid(DomainError):
 
 def invalid(field: str, message) -> Invalid:
     return Invalid({field: [message]})
+
+
+def learners_locked(organisation) -> DomainError:
+    """The one refusal for a learner write to an institution whose confirmation is confirmed (design.md rule 7)."""
+    return DomainError(
+        _("%(name)s has confirmed its data for this round; ask its LAO to cancel the confirmation first.")
+        % {"name": organisation.name_th},
+        code=Code.CONFIRMED_LOCKED,
+    )
+
+
+def other_schools_locked(lao) -> DomainError:
+    """The one refusal for an other-affiliation write while the LAO's `other_schools` scope is confirmed."""
+    return DomainError(
+        _(
+            "The other-affiliation headcounts of %(lao)s are confirmed for this round; ask the province "
+            "to unlock them before making changes."
+        )
+        % {"lao": lao.name_th},
+        code=Code.CONFIRMED_LOCKED,
+    )
