@@ -13,7 +13,7 @@ from accounts import policy
 from accounts.services import PROVISION_COLUMNS, ProvisionError, audit, users_provision
 from lec.lib.errors import Forbidden
 from lec.lib.net import client_ip
-from schools.services import LOADER_COLUMNS, LoadError, organisations_load
+from schools.loader import LOADER_COLUMNS, LoadError, organisations_load
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
 _PASSWORDS_KEY = "lec_provisioned_passwords"

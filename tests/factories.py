@@ -8,7 +8,7 @@ import factory
 from accounts.models import User
 from accounts.services import user_reset_permissions
 from schools.models import Kind, Organisation
-from schools.services import derived_fields
+from schools.tree import derived_fields
 
 PASSWORD = "test-pass-2569"
 

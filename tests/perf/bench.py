@@ -657,7 +657,7 @@ def _import_school(ctx: Ctx):
     from django.db import connection, transaction
 
     from schools.models import Kind, Organisation
-    from schools.services import derived_fields
+    from schools.tree import derived_fields
     from students.models import LearnerCount
 
     lao = ctx.school.lao

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from confirmations.models import Confirmation
 from schools.models import Kind, Organisation, Round
-from schools.services import derived_fields
+from schools.tree import derived_fields
 from students.models import LearnerCount
 from tests.factories import OrgTree
 

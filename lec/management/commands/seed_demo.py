@@ -9,8 +9,8 @@ from django.test.utils import override_settings
 
 from accounts.models import User
 from accounts.services import user_change_password, users_provision
+from schools.loader import organisations_load
 from schools.models import Organisation
-from schools.services import organisations_load
 
 DEMO_PASSWORD = "lec-demo-2569"
 

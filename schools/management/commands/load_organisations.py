@@ -4,7 +4,7 @@ import csv
 
 from django.core.management.base import BaseCommand, CommandError
 
-from schools.services import LOADER_COLUMNS, LoadError, organisations_load
+from schools.loader import LOADER_COLUMNS, LoadError, organisations_load
 
 
 class Command(BaseCommand):
