@@ -459,6 +459,8 @@ class Result:
     queries: int | None = None
     floor_ms: float | None = None
     budget_ms: float | None = None
+    cpu_ms: float | None = None  # median process CPU (user + system) of the server side, per request
+    db_cpu_ms: float | None = None  # mean CPU of the PostgreSQL backend serving the requests, per request
     note: str = ""
     error: str = ""
     extra: dict = dataclasses.field(default_factory=dict)
@@ -479,6 +481,43 @@ def _consume(resp) -> bytes:
     if getattr(resp, "streaming", False):
         return b"".join(resp.streaming_content)
     return resp.content
+
+
+# --- CPU: process time, not wall time (the box is shared; CPU per request does not queue behind others) ---------
+
+CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def proc_cpu_seconds(pid: int, children: bool = False) -> float:
+    """utime + stime of a process from /proc/<pid>/stat (and of its reaped children with `children`); 0 when the
+    process is gone or /proc is not there."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = raw.rsplit(")", 1)[1].split()  # after "pid (comm)": state is fields[0], utime is stat field 14
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / CLK_TCK
+
+
+def db_backend_pid() -> int | None:
+    """The pid of the PostgreSQL backend of the default connection (same host: its CPU is in /proc)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    return pid if Path(f"/proc/{pid}/stat").exists() else None
+
+
+def load_average() -> str:
+    try:
+        return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "load average unknown"
 
 
 def time_sql(queries, repeat: int) -> float:
@@ -517,13 +556,14 @@ def run_target(t: Target, ctx: Ctx, repeat: int) -> Result:
         if t.before:
             t.before(ctx, client)
         body = t.body(ctx) if t.body else None
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         if t.api:
             resp = api_call(client, ctx, t.method, path, actor, body)
         else:
             resp = getattr(client, t.method)(path, data=body or {}, HTTP_ACCEPT_LANGUAGE="th")
         content = _consume(resp)
         elapsed = (time.perf_counter() - t0) * 1000
+        cpu.append((time.process_time() - c0) * 1000)
         if resp.status_code not in t.expect:
             raise RuntimeError(f"{t.method.upper()} {path} answered {resp.status_code}: {content[:400]!r}")
         if t.after:
@@ -531,12 +571,19 @@ def run_target(t: Target, ctx: Ctx, repeat: int) -> Result:
         mail.outbox = []
         return elapsed
 
+    cpu: list[float] = []
     one()  # warm-up: templates, caches, the token lookup
     with CaptureQueriesContext(connection) as q:
         one()
     res.queries = len(q.captured_queries)
+    del cpu[:]
+    backend = db_backend_pid()
+    db0 = proc_cpu_seconds(backend) if backend else None
     times = [one() for _ in range(repeat)]
+    if backend and db_backend_pid() == backend:  # the same connection served every timed request
+        res.db_cpu_ms = (proc_cpu_seconds(backend) - db0) * 1000 / repeat
     res.median_ms, res.p95_ms = statistics.median(times), p95(times)
+    res.cpu_ms = statistics.median(cpu)
     if t.floor:
         res.floor_ms = time_sql(t.floor(ctx), max(3, repeat // 2))
     return res
@@ -565,7 +612,7 @@ def run_export(ctx: Ctx, smoke: bool) -> Result:
             from django.test import Client
 
             base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             resp = Client().get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
             rows, size = 0, 0
             chunks = resp.streaming_content if getattr(resp, "streaming", False) else [resp.content]
@@ -575,6 +622,7 @@ def run_export(ctx: Ctx, smoke: bool) -> Result:
             out = {
                 "status": resp.status_code,
                 "seconds": time.perf_counter() - t0,
+                "cpu_seconds": time.process_time() - c0,
                 "rows": max(0, rows - 1),
                 "bytes": size,
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -595,9 +643,11 @@ def run_export(ctx: Ctx, smoke: bool) -> Result:
         res.error = out.get("error") or f"status {out.get('status')}"
         return res
     res.median_ms = out["seconds"] * 1000
+    res.cpu_ms = out["cpu_seconds"] * 1000
     rate = out["rows"] / out["seconds"] if out["seconds"] else 0
+    cpu_rate = out["rows"] / out["cpu_seconds"] if out["cpu_seconds"] else 0
     res.note = (
-        f"{out['rows']:,} rows, {rate:,.0f} rows/s, {out['bytes'] / 1e6:.1f} MB, "
+        f"{out['rows']:,} rows, {rate:,.0f} rows/s ({cpu_rate:,.0f} per CPU second), {out['bytes'] / 1e6:.1f} MB, "
         f"peak RSS {out['peak_mb']:.0f} MB (process before: {out['base_mb']:.0f} MB)"
     )
     res.extra = out
@@ -634,7 +684,7 @@ def run_import(ctx: Ctx, rows: int) -> Result:
         import io
 
         out = io.StringIO()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             call_command("import_learners", target.code, name, stdout=out, stderr=out)
         except SystemExit as exc:
@@ -645,6 +695,7 @@ def run_import(ctx: Ctx, rows: int) -> Result:
             res.error = out.getvalue()[-400:] + traceback.format_exc()[-800:]
             return res
         res.median_ms = (time.perf_counter() - t0) * 1000
+        res.cpu_ms = (time.process_time() - c0) * 1000
         res.note = out.getvalue().strip().splitlines()[-1] if out.getvalue().strip() else ""
     finally:
         os.unlink(name)
@@ -733,7 +784,10 @@ def fmt(x, spec=".1f"):
 
 
 def print_table(results: list[Result], fraction: float, compare: dict | None, out) -> None:
-    head = f"{'target':<36} {'median':>8} {'p95':>8} {'queries':>7} {'SQL floor':>9} {'page/SQL':>8} {'budget':>7}"
+    head = (
+        f"{'target':<36} {'median':>8} {'p95':>8} {'CPU':>7} {'DB CPU':>7} {'queries':>7} {'SQL floor':>9} "
+        f"{'page/SQL':>8} {'budget':>7}"
+    )
     if compare:
         head += f" {'vs old':>7}"
     out.write(head + "\n" + "-" * len(head) + "\n")
@@ -748,13 +802,20 @@ def print_table(results: list[Result], fraction: float, compare: dict | None, ou
         if r.budget_ms is not None and r.p95_ms is not None:
             verdict = f"{'≤' if r.p95_ms <= r.budget_ms else '>'}{r.budget_ms:g}"
         line = (
-            f"{r.name:<36} {fmt(r.median_ms):>8} {fmt(r.p95_ms):>8} {fmt(r.queries, 'd'):>7} "
+            f"{r.name:<36} {fmt(r.median_ms):>8} {fmt(r.p95_ms):>8} {fmt(r.cpu_ms):>7} {fmt(r.db_cpu_ms):>7} "
+            f"{fmt(r.queries, 'd'):>7} "
             f"{fmt(r.floor_ms, '.2f'):>9} {fmt(r.ratio, '.1f'):>8} {verdict:>7}"
         )
         if compare and r.name in compare and compare[r.name].get("median_ms") and r.median_ms:
             line += f" {r.median_ms / compare[r.name]['median_ms']:>6.2f}×"
+            if r.cpu_ms and compare[r.name].get("cpu_ms"):
+                line += f" (CPU {r.cpu_ms / compare[r.name]['cpu_ms']:.2f}×)"
         out.write(line + ("  " + r.note if r.note else "") + "\n")
-    out.write("times in ms, server side (in-process test client); budgets are p95 at F = 1.0\n")
+    out.write(
+        "times in ms, server side (in-process test client); budgets are p95 at F = 1.0; CPU = median process CPU "
+        "(user + system) of the server per request, DB CPU = mean CPU of its PostgreSQL backend per request "
+        f"(10 ms ticks, averaged); {load_average()}\n"
+    )
 
 
 def git_commit() -> str:
@@ -789,7 +850,8 @@ def main(argv=None) -> int:
     ctx = build_context()
     out.write(
         f"bench on {dbname}, commit {git_commit()}, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
-        f"repeat {args.repeat}; school {ctx.school.code}, LAO {ctx.lao.code}, province {ctx.province.code}\n"
+        f"repeat {args.repeat}; school {ctx.school.code}, LAO {ctx.lao.code}, province {ctx.province.code}; "
+        f"{load_average()}\n"
     )
     only = [s.strip().lower() for s in args.only.split(",")] if args.only else None
     results: list[Result] = []
@@ -824,6 +886,7 @@ def main(argv=None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({
             "fraction": args.fraction, "commit": git_commit(), "at": dt.datetime.now(dt.UTC).isoformat(),
+            "load": load_average(),
             "results": [dataclasses.asdict(r) | {"ratio": r.ratio} for r in results],
         }, indent=1, ensure_ascii=False))  # fmt: skip
     failed = [r for r in results if r.error] or problems
