@@ -157,6 +157,9 @@ def _register_routers():
 
     api.add_router("", accounts_router)
     api.add_router("", schools_router)
+    from budget.api import router as budget_router
+
+    api.add_router("", budget_router)
     for module in ("students.api", "students.api_io", "confirmations.api"):
         try:
             mod = __import__(module, fromlist=["router"])

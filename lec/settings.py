@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "students",
     "confirmations",
+    "budget",
 ]
 
 MIDDLEWARE = [
