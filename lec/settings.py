@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_htmx",
     "csp",
+    "django_prometheus",
     "lec",
     "schools",
     "accounts",
@@ -58,6 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "lec.ops.ProbeMiddleware",
+    "lec.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,6 +78,7 @@ MIDDLEWARE = [
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "lec.middleware.DomainErrorMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "lec.urls"
@@ -131,7 +136,19 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A worker that dies mid-task (kill -9, OOM, a lost machine) leaves its message unacknowledged: the pool's parent
+# re-queues it at once when only a child died, and Redis hands it out again after the visibility timeout when
+# the whole worker is gone. The timeout must exceed the longest task (a national export, minutes), or a slow
+# task would be delivered twice while still running; the jobs' own lease (LEC_JOB_LEASE_SECONDS, renewed by a
+# heartbeat, re-queued by the beat task below) brings a dead worker's job back much sooner than this.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("LEC_VISIBILITY_TIMEOUT", "1800"))
+}
+CELERY_TASK_TIME_LIMIT = 1500  # below the visibility timeout: a hung task is killed before it is re-delivered
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+LEC_JOB_LEASE_SECONDS = int(os.environ.get("LEC_JOB_LEASE_SECONDS", "120"))
 CELERY_TIMEZONE = "Asia/Bangkok"
 CELERY_BEAT_SCHEDULE = {
     "rounds-open-and-close": {"task": "confirmations.tasks.rounds_tick", "schedule": 60.0},
@@ -192,6 +209,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 
 # Sessions end after 30 idle minutes; lec.middleware.SessionIdleMiddleware pushes the end forward (once a minute).
 SESSION_COOKIE_AGE = 30 * 60
+# Sessions in the database, not Redis: users stay signed in through a Redis restart, and a web node holds none.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -237,14 +256,38 @@ LEC_IMPORT_MAX_ROWS = 50_000
 LEC_REMINDER_DAYS = int(os.environ.get("LEC_REMINDER_DAYS", "3"))
 LEC_API_TOKEN_HOURS = 12
 
+# JSON lines on stderr for web and worker (lec/logs.py): request id, user id, path, status, duration; every
+# unhandled exception with its traceback (django.request), DEBUG or not; national IDs masked.
+# LEC_LOG_FORMAT=text gives plain lines for a developer's terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_ids": {"()": "lec.logs.MaskNationalIds"}},
+    "formatters": {
+        "json": {"()": "lec.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "text" if os.environ.get("LEC_LOG_FORMAT") == "text" else "json",
+            "filters": ["mask_ids"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "lec.audit": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+# /metrics and /readyz's details answer a direct local caller, or one with `Authorization: Bearer <token>`.
+LEC_METRICS_TOKEN = os.environ.get("LEC_METRICS_TOKEN", "")
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
+
+# django-prometheus counts queries per database through its wrappers of Django's backends.
+for _db in DATABASES.values():
+    if _db["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        _db["ENGINE"] = _db["ENGINE"].replace("django.db.backends.", "django_prometheus.db.backends.")

@@ -6,12 +6,14 @@ from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
 from accounts import views as account_views
-from lec import manage_views, views
+from lec import manage_views, ops, views
 from lec.api import api, not_found_view
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", account_views.password_change, name="password_change"),

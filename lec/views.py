@@ -1,8 +1,6 @@
-"""Home (sends each user to their organisation's page) and the health check."""
+"""Home: sends each user to their organisation's page (the health checks are in lec/ops.py)."""
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
 
@@ -15,8 +13,3 @@ def home(request):
         return render(request, "no_organisation.html")
     return redirect(org.get_absolute_url())
 
-
-def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"ok": True})
