@@ -12,4 +12,3 @@ def home(request):
             return redirect("admin:index")
         return render(request, "no_organisation.html")
     return redirect(org.get_absolute_url())
-

@@ -44,7 +44,10 @@ def json_lines():
 
 
 def test_mask_hides_national_ids_written_any_way():
-    assert mask(f"id {NATIONAL_ID}, also 1-1037-00012-34-6 and 1 1037 00012 34 6") == "id [id], also [id] and [id]"
+    assert (
+        mask(f"id {NATIONAL_ID}, also 1-1037-00012-34-6 and 1 1037 00012 34 6")
+        == "id [id], also [id] and [id]"
+    )
     assert mask("phone 0812345678, amount 12345678901234") == "phone 0812345678, amount 12345678901234"
 
 
@@ -60,7 +63,9 @@ def test_formatter_writes_one_json_object_with_the_fields():
 
 
 @pytest.mark.urls(__name__)
-def test_an_unhandled_exception_is_logged_with_traceback_and_request_id_debug_off(client, tree, settings, json_lines):
+def test_an_unhandled_exception_is_logged_with_traceback_and_request_id_debug_off(
+    client, tree, settings, json_lines
+):
     settings.DEBUG = False
     user = tree.users["school1"]
     client.force_login(user)

@@ -109,7 +109,9 @@ def test_metrics_answer_a_local_caller_with_requests_and_job_outcomes(client, db
 
 def test_metrics_answer_the_token_from_anywhere(client, db, settings):
     settings.LEC_METRICS_TOKEN = "s3cret-token"
-    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token", **THROUGH_PROXY).status_code == 200
+    assert (
+        client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token", **THROUGH_PROXY).status_code == 200
+    )
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-tokeX", **PUBLIC).status_code == 404
 
 
