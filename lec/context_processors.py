@@ -1,6 +1,7 @@
 """What every page's shell needs: the user's organisation, what they may do there, the open round."""
 
 from accounts import policy
+from confirmations.selectors import banner_round
 
 
 def shell(request):
@@ -8,10 +9,8 @@ def shell(request):
     if user is None or not user.is_authenticated:
         return {}
     org = user.organisation
-    context = {"my_org": org, "my_actions": set(policy.actions_on(user, org)) if org else set()}
-    try:
-        from confirmations.selectors import banner_round
-    except ImportError:
-        return context
-    context["open_round"] = banner_round()
-    return context
+    return {
+        "my_org": org,
+        "my_actions": set(policy.actions_on(user, org)) if org else set(),
+        "open_round": banner_round(),
+    }

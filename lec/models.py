@@ -14,7 +14,6 @@ class Job(models.Model):
 
     class Kind(models.TextChoices):
         IMPORT_LEARNERS = "import_learners", _("Learner import")
-        IMPORT_OTHER_SCHOOLS = "import_other_schools", _("Other-affiliation headcount import")
         EXPORT_LEARNERS = "export_learners", _("Learner export")
 
     class State(models.TextChoices):

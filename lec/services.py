@@ -2,8 +2,8 @@
 
 from django.db import transaction
 
+from lec.jobs import enqueue
 from lec.models import Job
-from lec.tasks import enqueue
 
 
 @transaction.atomic

@@ -84,3 +84,20 @@ def test_bad_rows_write_nothing(tree, tmp_path, capsys, row, message):
     err = capsys.readouterr().err
     assert "line 3: " in err and message in err
     assert not User.objects.filter(username__in=["good1", "x1"]).exists()
+
+
+def test_windows_874_file_is_accepted_like_the_learner_import(tree, tmp_path):
+    src = tmp_path / "users.csv"
+    src.write_bytes((HEADER + "clerk7,1050100001,,สมศรี,ใจดี\n").encode("cp874"))
+    out = tmp_path / "passwords.csv"
+    with translation.override("en"):
+        call_command("provision_users", str(src), "--passwords-out", str(out))
+    clerk = User.objects.get(username="clerk7")
+    assert (clerk.first_name, clerk.last_name, clerk.organisation) == ("สมศรี", "ใจดี", tree.school1)
+    assert [r["username"] for r in read(out)] == ["clerk7"]
+
+
+def test_a_missing_column_is_refused_before_anything_is_written(tree, tmp_path, capsys):
+    code, _ = run(tmp_path, "username,organisation_code\nclerk8,1050100001\n")
+    assert code == 1 and "line 1: missing columns: email, first_name, last_name" in capsys.readouterr().err
+    assert not User.objects.filter(username="clerk8").exists()

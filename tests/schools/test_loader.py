@@ -123,3 +123,24 @@ def test_bom_is_accepted(tmp_path, capsys):
 def test_reasons_are_in_thai_for_thai_officers(tmp_path, capsys):
     code, _, err = run(capsys, load(tmp_path, HEADER + "X1,school,โรงเรียน,,NOPE,,\n"), language="th")
     assert code == 1 and err == "line 2: ไม่พบหน่วยงานต้นสังกัดรหัส NOPE"
+
+
+def test_windows_874_is_accepted_like_the_learner_import(tmp_path, capsys):
+    path = tmp_path / "thai.csv"
+    path.write_bytes((HEADER + GOOD).encode("cp874"))
+    code, out, _ = run(capsys, path)
+    assert (code, out) == (0, "created 6, updated 0, unchanged 0")
+    assert Organisation.objects.get(code="L1").name_th == "อบต.หนึ่ง"
+
+
+def test_an_unknown_encoding_is_refused_and_nothing_loaded(tmp_path, capsys):
+    path = tmp_path / "utf16.csv"
+    path.write_bytes((HEADER + GOOD).encode("utf-16"))
+    code, _, err = run(capsys, path)
+    assert code == 1 and "Windows-874" in err
+    assert Organisation.objects.count() == 0
+
+
+def test_a_missing_column_is_reported_on_line_1(tmp_path, capsys):
+    code, _, err = run(capsys, load(tmp_path, "code,kind,name_th\nA,department,กรม\n"))
+    assert code == 1 and err.startswith("line 1: missing columns: name_en, parent_code")

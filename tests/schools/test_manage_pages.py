@@ -1,12 +1,8 @@
-"""The department loads organisations and provisions accounts in the browser; nobody else may."""
-
-import csv
-import io
+"""The department loads organisations in the browser (/manage/organisations/); nobody else may."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import User
 from schools.models import Organisation
 from tests.factories import PASSWORD
 
@@ -17,8 +13,8 @@ def login(client, user):
     assert client.post("/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
 
 
-def upload(text, name="f.csv"):
-    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+def upload(text, name="f.csv", encoding="utf-8"):
+    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
 
 
 ORG_HEADER = "code,kind,name_th,name_en,parent_code,lao_type,affiliation\n"
@@ -40,29 +36,27 @@ def test_a_bad_line_is_shown_and_nothing_saved(tree, client):
     assert not Organisation.objects.filter(code__in=["5099998", "5099997"]).exists()
 
 
-def test_a_non_utf8_file_is_refused_with_a_message(tree, client):
+def test_a_windows_874_file_loads_like_the_learner_import(tree, client):
     login(client, tree.users["dept"])
-    f = SimpleUploadedFile(
-        "f.csv", (ORG_HEADER + "X,lao,อบต.,,50,sao,\n").encode("cp874"), content_type="text/csv"
-    )
+    f = upload(ORG_HEADER + "5099996,lao,อบต.ทดสอบ,,50,sao,\n", encoding="cp874")
+    assert client.post("/manage/organisations/", {"file": f}).status_code == 302
+    assert Organisation.objects.get(code="5099996").name_th == "อบต.ทดสอบ"
+
+
+def test_a_file_in_another_encoding_is_refused_with_a_message(tree, client):
+    login(client, tree.users["dept"])
+    f = upload(ORG_HEADER + "X,lao,อบต.,,50,sao,\n", encoding="utf-16")
     page = client.post("/manage/organisations/", {"file": f}).content.decode()
     assert "UTF-8" in page and not Organisation.objects.filter(code="X").exists()
 
 
+def test_a_missing_file_is_asked_for(tree, client):
+    login(client, tree.users["dept"])
+    page = client.post("/manage/organisations/", {}).content.decode()
+    assert "มีข้อผิดพลาด" in page and not Organisation.objects.filter(code="X").exists()
+
+
 @pytest.mark.parametrize("role", ["p1", "lao1", "school1"])
-def test_other_roles_may_not_manage(tree, client, role):
+def test_other_roles_may_not_load_organisations(tree, client, role):
     login(client, tree.users[role])
     assert client.get("/manage/organisations/").status_code == 403
-    assert client.get("/manage/users/").status_code == 403
-
-
-def test_department_provisions_users_and_downloads_passwords_once(tree, client):
-    login(client, tree.users["dept"])
-    text = "username,organisation_code,email,first_name,last_name\nclerk9,1050100001,,สมชาย,ใจดี\n"
-    assert client.post("/manage/users/", {"file": upload(text)}).status_code == 302
-    assert User.objects.get(username="clerk9").organisation == tree.school1
-    r = client.post("/manage/users/passwords.csv")
-    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert [row["username"] for row in rows] == ["clerk9"] and len(rows[0]["password"]) >= 12
-    again = client.post("/manage/users/passwords.csv")
-    assert again.status_code == 302  # shown once only

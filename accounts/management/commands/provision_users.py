@@ -6,6 +6,8 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import PROVISION_COLUMNS, ProvisionError, users_provision
+from lec.lib.csv_table import read_table
+from lec.lib.spreadsheets.files import FileRefused
 
 
 class Command(BaseCommand):
@@ -18,19 +20,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, passwords_out, reset_passwords, **options):
         try:
-            with open(file, encoding="utf-8-sig", newline="") as fh:
-                reader = csv.DictReader(fh)
-                header = [h.strip() for h in (reader.fieldnames or [])]
-                missing = [c for c in PROVISION_COLUMNS if c not in header]
-                if missing:
-                    self.stderr.write(f"line 1: missing columns: {', '.join(missing)}")
-                    raise SystemExit(1)
-                reader.fieldnames = header
-                rows = [(reader.line_num, row) for row in reader]
-        except UnicodeDecodeError:
-            raise CommandError("the file is not UTF-8")
+            with open(file, "rb") as fh:
+                data = fh.read()
         except FileNotFoundError:
             raise CommandError(f"no such file: {file}")
+        try:
+            rows = read_table(data, PROVISION_COLUMNS)
+        except FileRefused as exc:
+            self.stderr.write(exc.message)
+            raise SystemExit(1)
         try:
             result = users_provision(rows=rows, reset_passwords=reset_passwords)
         except ProvisionError as exc:

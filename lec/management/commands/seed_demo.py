@@ -1,7 +1,5 @@
 """manage.py seed_demo — a small synthetic data set and one user per role for `make run` (api.md)."""
 
-import importlib
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -9,8 +7,11 @@ from django.test.utils import override_settings
 
 from accounts.models import User
 from accounts.services import user_change_password, users_provision
+from confirmations import demo as confirmations_demo
+from schools import demo as schools_demo
 from schools.loader import organisations_load
 from schools.models import Organisation
+from students import demo as students_demo
 
 DEMO_PASSWORD = "lec-demo-2569"
 
@@ -111,8 +112,8 @@ USERS = [
     ("demo_cdc", "2050100001", "CDC staff (Chiang Mai City CDC)"),
 ]
 
-# Apps add their demo data through a `seed(stdout)` function in these modules, in this order.
-DEMO_MODULES = ("students.demo", "confirmations.demo", "schools.demo")
+# Apps add their demo data through a `seed(stdout)` function in their demo module, in this order.
+DEMO_MODULES = (students_demo, confirmations_demo, schools_demo)
 
 
 class Command(BaseCommand):
@@ -145,13 +146,7 @@ class Command(BaseCommand):
                     user_change_password(user=User.objects.get(username=username), password=DEMO_PASSWORD)
             if not User.objects.filter(username="admin").exists():
                 User.objects.create_superuser("admin", "admin@example.invalid", DEMO_PASSWORD)
-            for name in DEMO_MODULES:
-                try:
-                    module = importlib.import_module(name)
-                except ModuleNotFoundError as exc:
-                    if exc.name != name:
-                        raise
-                    continue
+            for module in DEMO_MODULES:
                 module.seed(self.stdout)
         self.stdout.write(f"organisations in the tree: {Organisation.objects.count()}")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

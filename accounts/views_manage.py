@@ -1,0 +1,81 @@
+"""The department's page that provisions accounts from a CSV file (the same service as the command), and the one
+download of the initial passwords it created."""
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from lec.lib.csv_table import read_upload
+from lec.lib.errors import Forbidden
+from lec.lib.net import client_ip
+from lec.lib.spreadsheets.files import FileRefused
+
+from . import policy
+from .services import PROVISION_COLUMNS, ProvisionError, audit, users_provision
+
+_PASSWORDS_KEY = "lec_provisioned_passwords"
+
+
+def _require_manage_users(user) -> None:
+    if not policy.can_nationally(user, "manage_users"):
+        raise Forbidden()
+
+
+@login_required
+def users_upload(request):
+    _require_manage_users(request.user)
+    context = {"columns": PROVISION_COLUMNS}
+    if request.method == "POST":
+        reset = request.POST.get("reset_passwords") == "1"
+        try:
+            result = users_provision(
+                rows=read_upload(request.FILES.get("file"), PROVISION_COLUMNS), reset_passwords=reset
+            )
+        except FileRefused as exc:
+            context["problems"] = [exc.message]
+        except ProvisionError as exc:
+            context["problems"] = exc.lines
+        else:
+            audit(user=request.user, action="provision_users", ip=client_ip(request),
+                  created=len(result.created), updated=result.updated)  # fmt: skip
+            request.session[_PASSWORDS_KEY] = result.passwords
+            messages.success(
+                request,
+                _(
+                    "%(created)s accounts created and %(updated)s updated. Download the passwords now: they are shown once."
+                )
+                % {"created": len(result.created), "updated": result.updated},
+            )
+            return redirect("manage_users")
+    context["passwords_ready"] = bool(request.session.get(_PASSWORDS_KEY))
+    return render(request, "manage/users.html", context)
+
+
+@login_required
+def users_passwords(request):
+    """The initial passwords of the last provisioning, once: the session copy is dropped as it is sent."""
+    _require_manage_users(request.user)
+    if request.method != "POST":
+        return redirect("manage_users")
+    passwords = request.session.pop(_PASSWORDS_KEY, None)
+    if not passwords:
+        messages.error(
+            request,
+            _(
+                "The passwords were already downloaded. Provision again with “reset passwords” to get new ones."
+            ),
+        )
+        return redirect("manage_users")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["username", "password"])
+    writer.writerows(passwords)
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="passwords.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
