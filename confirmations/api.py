@@ -13,8 +13,9 @@ from lec.lib.net import client_ip
 from lec.lib.schemas import ERRORS, ERRORS_409
 from schools.models import Round
 
+from . import rounds as round_services
 from . import selectors, services
-from .models import UnlockRequest
+from .models import Confirmation, UnlockRequest
 
 router = Router(tags=["confirmations"])
 
@@ -162,7 +163,7 @@ class BulkItemOut(Schema):
 
 def _conf_out(conf) -> dict | None:
     if conf is None:
-        return {"state": "open", "confirmed_at": None, "confirmed_by": None}
+        return {"state": Confirmation.State.OPEN, "confirmed_at": None, "confirmed_by": None}
     return {
         "state": conf.state,
         "confirmed_at": conf.confirmed_at,
@@ -224,19 +225,19 @@ def rounds_list(request):
 
 @router.post("/rounds", response={201: RoundOut, **ERRORS_409})
 def round_create(request, payload: RoundIn):
-    return Status(201, services.round_create(actor=request.user, **payload.dict()))
+    return Status(201, round_services.round_create(acting_user=request.user, **payload.dict()))
 
 
 @router.post("/rounds/{round_id}/open", response={200: RoundOut, **ERRORS_409})
 def round_open(request, round_id: int):
     _round(round_id)
-    return services.round_open(actor=request.user, round_id=round_id)
+    return round_services.round_open(acting_user=request.user, round_id=round_id)
 
 
 @router.post("/rounds/{round_id}/close", response={200: RoundOut, **ERRORS_409})
 def round_close(request, round_id: int):
     _round(round_id)
-    return services.round_close(actor=request.user, round_id=round_id)
+    return round_services.round_close(acting_user=request.user, round_id=round_id)
 
 
 # ---------------------------------------------------------------------------------------- confirmations
@@ -255,9 +256,13 @@ def confirmation_get(request, code: str, round_id: int | None = Query(None, alia
 @router.post("/organisations/{code}/confirm", response={200: ConfOut, **ERRORS_409})
 def confirmation_confirm(request, code: str, payload: ConfirmIn):
     org = policy.access_organisation(request.user, code)
-    rnd = _round(payload.round)
+    round_ = _round(payload.round)
     conf = services.confirmation_confirm(
-        actor=request.user, round_id=rnd.pk, organisation=org, scope=payload.scope, ip=client_ip(request)
+        acting_user=request.user,
+        round_id=round_.pk,
+        organisation=org,
+        scope=payload.scope,
+        ip=client_ip(request),
     )
     return _conf_out(conf)
 
@@ -265,10 +270,10 @@ def confirmation_confirm(request, code: str, payload: ConfirmIn):
 @router.post("/organisations/{code}/unlock", response={200: ConfOut, **ERRORS_409})
 def confirmation_unlock(request, code: str, payload: UnlockIn):
     org = policy.access_organisation(request.user, code)
-    rnd = _round(payload.round)
+    round_ = _round(payload.round)
     conf = services.confirmation_unlock(
-        actor=request.user,
-        round_id=rnd.pk,
+        acting_user=request.user,
+        round_id=round_.pk,
         organisation=org,
         scope=payload.scope,
         reason=payload.reason,
@@ -281,9 +286,9 @@ def confirmation_unlock(request, code: str, payload: UnlockIn):
 def confirmation_bulk_unlock(request, code: str, payload: BulkUnlockIn):
     """Bulk unlock (an addition to api.md): a province's LAOs or the department's provinces, a result per item."""
     org = policy.access_organisation(request.user, code)
-    rnd = _round(payload.round)
+    round_ = _round(payload.round)
     results = services.confirmation_bulk_unlock(
-        actor=request.user, round_id=rnd.pk, parent=org, codes=payload.codes, reason=payload.reason,
+        acting_user=request.user, round_id=round_.pk, parent=org, codes=payload.codes, reason=payload.reason,
         ip=client_ip(request),
     )  # fmt: skip
     return [
@@ -298,10 +303,10 @@ def confirmation_bulk_unlock(request, code: str, payload: BulkUnlockIn):
 @router.post("/organisations/{code}/unlock-requests", response={201: UnlockRequestOut, **ERRORS_409})
 def unlock_request_create(request, code: str, payload: UnlockIn):
     org = policy.access_organisation(request.user, code)
-    rnd = _round(payload.round)
+    round_ = _round(payload.round)
     req = services.unlock_request_create(
-        actor=request.user,
-        round_id=rnd.pk,
+        acting_user=request.user,
+        round_id=round_.pk,
         organisation=org,
         scope=payload.scope,
         reason=payload.reason,
@@ -318,15 +323,18 @@ def unlock_requests_list(
     page: int = Query(1),
     page_size: int = Query(50),
 ):
-    rnd = _round(round_id) if round_id is not None else None
-    count, items = _page(selectors.unlock_requests_for(request.user, state, rnd), page, page_size)
+    round_ = _round(round_id) if round_id is not None else None
+    count, items = _page(selectors.unlock_requests_for(request.user, state, round_), page, page_size)
     return {"count": count, "results": [_request_out(r) for r in items]}
 
 
 @router.post("/unlock-requests/{request_id}/approve", response={200: UnlockRequestOut, **ERRORS_409})
 def unlock_request_approve(request, request_id: int):
     req = services.unlock_request_decide(
-        actor=request.user, request=_request(request.user, request_id), approve=True, ip=client_ip(request)
+        acting_user=request.user,
+        request=_request(request.user, request_id),
+        approve=True,
+        ip=client_ip(request),
     )
     return _request_out(req)
 
@@ -334,7 +342,7 @@ def unlock_request_approve(request, request_id: int):
 @router.post("/unlock-requests/{request_id}/reject", response={200: UnlockRequestOut, **ERRORS_409})
 def unlock_request_reject(request, request_id: int, payload: RejectIn):
     req = services.unlock_request_decide(
-        actor=request.user,
+        acting_user=request.user,
         request=_request(request.user, request_id),
         approve=False,
         reason=payload.reason,

@@ -10,17 +10,16 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import policy
 from lec.lib import generations
-from lec.lib.errors import Code, DomainError, Forbidden, invalid
-from schools.models import Kind, Organisation
-from students.models import LearnerCount
+from lec.lib.errors import Code, DomainError, invalid
+from schools.models import Kind, Organisation, OtherSchoolCount
+from students.models import Gender, LearnerCount
 
-from . import selectors
+from . import notifications, selectors, tasks
 from .models import (
     Action,
     Confirmation,
@@ -40,7 +39,7 @@ class Ctx:
     """What one transition works on, filled in under the locks."""
 
     action: str
-    actor: object
+    acting_user: object
     round: Round
     organisation: Organisation
     parent: Organisation | None
@@ -144,13 +143,11 @@ def _snapshot_rows(ctx: Ctx) -> list[tuple[int, str, str, int]]:
             )
         )
     if ctx.scope == Scope.OTHER_SCHOOLS:
-        from schools.models import OtherSchoolCount
-
         rows = []
         for school_id, level, male, female in OtherSchoolCount.objects.filter(
             entry__round=ctx.round, entry__school__parent=org
         ).values_list("entry__school_id", "class_level", "male", "female"):
-            rows += [(school_id, level, "male", male), (school_id, level, "female", female)]
+            rows += [(school_id, level, Gender.MALE, male), (school_id, level, Gender.FEMALE, female)]
         return rows
     return []
 
@@ -167,8 +164,8 @@ def _event(ctx: Ctx, action: str, reason: str = "", counts=None) -> Confirmation
         organisation=ctx.organisation,
         scope=ctx.scope,
         action=action,
-        actor=ctx.actor if getattr(ctx.actor, "pk", None) else None,
-        actor_username=getattr(ctx.actor, "username", "") or "",
+        actor=ctx.acting_user if getattr(ctx.acting_user, "pk", None) else None,
+        actor_username=getattr(ctx.acting_user, "username", "") or "",
         reason=reason,
         ip=ctx.ip or None,
         counts=counts,
@@ -179,7 +176,7 @@ def _confirm(ctx: Ctx) -> Confirmation:
     conf = ctx.confirmation or Confirmation(round=ctx.round, organisation=ctx.organisation, scope=ctx.scope)
     conf.state = Confirmation.State.CONFIRMED
     conf.confirmed_at = timezone.now()
-    conf.confirmed_by = ctx.actor if getattr(ctx.actor, "pk", None) else None
+    conf.confirmed_by = ctx.acting_user if getattr(ctx.acting_user, "pk", None) else None
     conf.save()
     rows = _snapshot_rows(ctx)
     HeadcountSnapshot.objects.bulk_create(
@@ -191,7 +188,7 @@ def _confirm(ctx: Ctx) -> Confirmation:
     counts = {f"{s}:{lvl}:{g}": n for s, lvl, g, n in rows} if ctx.organisation.is_institution else None
     _event(ctx, Action.CONFIRM, counts=counts)
     if ctx.parent is not None and ctx.parent.kind != Kind.DEPARTMENT:
-        notify(kind=Notification.Kind.CONFIRMED, organisation=ctx.parent, subject=ctx.organisation, ctx=ctx)
+        _notify(kind=Notification.Kind.CONFIRMED, organisation=ctx.parent, subject=ctx.organisation, ctx=ctx)
     return conf
 
 
@@ -205,7 +202,7 @@ def _unlock(ctx: Ctx, kind: str = Notification.Kind.UNLOCKED) -> Confirmation:
     _set_lock(ctx.organisation, ctx.scope, False)
     generations.bump("confirmed", [ctx.organisation.province_id])  # cached totals (docs/performance.md)
     _event(ctx, Action.UNLOCK, reason=ctx.reason)
-    notify(kind=kind, organisation=ctx.organisation, subject=ctx.organisation, ctx=ctx)
+    _notify(kind=kind, organisation=ctx.organisation, subject=ctx.organisation, ctx=ctx)
     return conf
 
 
@@ -217,14 +214,14 @@ def _request(ctx: Ctx) -> UnlockRequest:
                 organisation=ctx.organisation,
                 scope=ctx.scope,
                 reason=ctx.reason.strip(),
-                requested_by=ctx.actor,
+                requested_by=ctx.acting_user,
             )
     except IntegrityError:  # a racing request won; the unique index keeps one pending
         _none_pending(ctx)
         raise
     _event(ctx, Action.REQUEST_UNLOCK, reason=req.reason)
     if ctx.parent is not None:
-        notify(
+        _notify(
             kind=Notification.Kind.UNLOCK_REQUESTED,
             organisation=ctx.parent,
             subject=ctx.organisation,
@@ -236,7 +233,7 @@ def _request(ctx: Ctx) -> UnlockRequest:
 def _decide(ctx: Ctx, state: str) -> UnlockRequest:
     req = ctx.request
     req.state = state
-    req.decided_by = ctx.actor
+    req.decided_by = ctx.acting_user
     req.decided_at = timezone.now()
     req.decision_reason = ctx.reason.strip() if state == UnlockRequest.State.REJECTED else ""
     req.save()
@@ -254,7 +251,7 @@ def _approve(ctx: Ctx) -> UnlockRequest:
 def _reject(ctx: Ctx) -> UnlockRequest:
     req = _decide(ctx, UnlockRequest.State.REJECTED)
     _event(ctx, Action.REJECT_REQUEST, reason=req.decision_reason)
-    notify(
+    _notify(
         kind=Notification.Kind.REQUEST_REJECTED,
         organisation=ctx.organisation,
         subject=ctx.organisation,
@@ -268,18 +265,18 @@ def _reject(ctx: Ctx) -> UnlockRequest:
 
 @dataclasses.dataclass(frozen=True)
 class Transition:
-    permission: str  # accounts.policy action the actor needs on the organisation concerned
+    permission: str  # accounts.policy action the acting_user needs on the organisation concerned
     checks: tuple[Callable[[Ctx], None], ...]  # in order; the first failing one names the refusal
     effect: Callable[[Ctx], object]
 
 
 TRANSITIONS: dict[str, Transition] = {
     # action            who (policy action)   preconditions                                               effect
-    "confirm":         Transition("confirm_own",     (_scope_applies, _round_open, _not_confirmed, _children_ready), _confirm),  # noqa: E501
-    "unlock":          Transition("unlock_children", (_scope_applies, _reason_given, _round_open, _is_confirmed, _parent_open), _unlock),  # noqa: E501
-    "request_unlock":  Transition("request_unlock",  (_scope_applies, _reason_given, _round_open, _is_confirmed, _none_pending), _request),  # noqa: E501
-    "approve_request": Transition("unlock_children", (_request_pending, _round_open, _is_confirmed, _parent_open), _approve),  # noqa: E501
-    "reject_request":  Transition("unlock_children", (_request_pending, _reason_given), _reject),
+    Action.CONFIRM:         Transition("confirm_own",     (_scope_applies, _round_open, _not_confirmed, _children_ready), _confirm),  # noqa: E501
+    Action.UNLOCK:          Transition("unlock_children", (_scope_applies, _reason_given, _round_open, _is_confirmed, _parent_open), _unlock),  # noqa: E501
+    Action.REQUEST_UNLOCK:  Transition("request_unlock",  (_scope_applies, _reason_given, _round_open, _is_confirmed, _none_pending), _request),  # noqa: E501
+    Action.APPROVE_REQUEST: Transition("unlock_children", (_request_pending, _round_open, _is_confirmed, _parent_open), _approve),  # noqa: E501
+    Action.REJECT_REQUEST:  Transition("unlock_children", (_request_pending, _reason_given), _reject),
 }  # fmt: skip
 
 
@@ -300,7 +297,7 @@ def _lock_org(pk: int | None) -> Organisation | None:
 def _apply(
     action: str,
     *,
-    actor,
+    acting_user,
     round_id: int,
     organisation: Organisation,
     scope: str,
@@ -311,24 +308,24 @@ def _apply(
     rule = TRANSITIONS[action]
     if scope not in Scope.values:
         raise invalid("scope", _("Choose learners or other_schools."))
-    policy.require(actor, rule.permission, organisation)
+    policy.require(acting_user, rule.permission, organisation)
     with transaction.atomic():
-        rnd = _lock_round(round_id)
+        round_ = _lock_round(round_id)
         parent = _lock_org(organisation.parent_id)  # always the parent first, then the child
         org = _lock_org(organisation.pk)
         if request is not None:
             request = UnlockRequest.objects.select_for_update().get(pk=request.pk)
         ctx = Ctx(
             action=action,
-            actor=actor,
-            round=rnd,
+            acting_user=acting_user,
+            round=round_,
             organisation=org,
             parent=parent,
             scope=scope,
             reason=reason or "",
             ip=ip,
             request=request,
-            confirmation=Confirmation.objects.filter(round=rnd, organisation=org, scope=scope).first(),
+            confirmation=Confirmation.objects.filter(round=round_, organisation=org, scope=scope).first(),
         )
         for check in rule.checks:
             check(ctx)
@@ -339,28 +336,41 @@ def _apply(
 
 
 def confirmation_confirm(
-    *, actor, round_id: int, organisation: Organisation, scope: str, ip: str | None = None
+    *, acting_user, round_id: int, organisation: Organisation, scope: str, ip: str | None = None
 ):
     """Rules 1–4: confirm one scope of an organisation's data for the open round."""
-    return _apply("confirm", actor=actor, round_id=round_id, organisation=organisation, scope=scope, ip=ip)
+    return _apply(
+        Action.CONFIRM,
+        acting_user=acting_user,
+        round_id=round_id,
+        organisation=organisation,
+        scope=scope,
+        ip=ip,
+    )
 
 
 def confirmation_unlock(
-    *, actor, round_id: int, organisation: Organisation, scope: str, reason: str, ip: str | None = None
+    *, acting_user, round_id: int, organisation: Organisation, scope: str, reason: str, ip: str | None = None
 ):
     """Rule 5: the parent level cancels a confirmation, with a reason."""
     return _apply(
-        "unlock", actor=actor, round_id=round_id, organisation=organisation, scope=scope, reason=reason, ip=ip
+        Action.UNLOCK,
+        acting_user=acting_user,
+        round_id=round_id,
+        organisation=organisation,
+        scope=scope,
+        reason=reason,
+        ip=ip,
     )
 
 
 def unlock_request_create(
-    *, actor, round_id: int, organisation: Organisation, scope: str, reason: str, ip: str | None = None
+    *, acting_user, round_id: int, organisation: Organisation, scope: str, reason: str, ip: str | None = None
 ) -> UnlockRequest:
     """Rule 6: the organisation asks its parent to unlock it."""
     return _apply(
-        "request_unlock",
-        actor=actor,
+        Action.REQUEST_UNLOCK,
+        acting_user=acting_user,
         round_id=round_id,
         organisation=organisation,
         scope=scope,
@@ -370,12 +380,12 @@ def unlock_request_create(
 
 
 def unlock_request_decide(
-    *, actor, request: UnlockRequest, approve: bool, reason: str = "", ip: str | None = None
+    *, acting_user, request: UnlockRequest, approve: bool, reason: str = "", ip: str | None = None
 ) -> UnlockRequest:
     """Rule 6: the parent approves (which unlocks, by the unlock rules) or rejects with a reason."""
     return _apply(
-        "approve_request" if approve else "reject_request",
-        actor=actor,
+        Action.APPROVE_REQUEST if approve else Action.REJECT_REQUEST,
+        acting_user=acting_user,
         round_id=request.round_id,
         organisation=request.organisation,
         scope=request.scope,
@@ -396,7 +406,7 @@ class BulkResult:
 
 
 def confirmation_bulk_unlock(
-    *, actor, round_id: int, parent: Organisation, codes: list[str], reason: str, ip: str | None = None
+    *, acting_user, round_id: int, parent: Organisation, codes: list[str], reason: str, ip: str | None = None
 ) -> list[BulkResult]:
     """Unlock many children of a province (its LAOs, every confirmed scope) or of the department (its provinces),
     each in its own transaction, with a result per item."""
@@ -408,13 +418,18 @@ def confirmation_bulk_unlock(
     for code in codes:
         child = children.get(code)
         if child is None:
-            results.append(BulkResult(code, "", "", False, "not_found", str(_("Not found."))))
+            results.append(BulkResult(code, "", "", False, Code.NOT_FOUND, str(_("Not found."))))
             continue
         scopes = sorted(confirmed.get(child.id, ())) or [Scope.LEARNERS]
         for scope in scopes:
             try:
                 confirmation_unlock(
-                    actor=actor, round_id=round_id, organisation=child, scope=scope, reason=reason, ip=ip
+                    acting_user=acting_user,
+                    round_id=round_id,
+                    organisation=child,
+                    scope=scope,
+                    reason=reason,
+                    ip=ip,
                 )
                 results.append(BulkResult(code, child.name_th, scope, True))
             except DomainError as exc:
@@ -422,193 +437,17 @@ def confirmation_bulk_unlock(
     return results
 
 
-# -------------------------------------------------------------------------------------------- rounds
-
-
-def _require_rounds(actor) -> None:
-    if actor is None:  # the beat task
-        return
-    if not policy.can_nationally(actor, "manage_rounds"):
-        raise Forbidden()
-
-
-def round_create(
-    *, actor, academic_year: int, term: int, census_date, opens_at: datetime, closes_at: datetime
-) -> Round:
-    _require_rounds(actor)
-    if term not in (1, 2):
-        raise invalid("term", _("The term is 1 or 2."))
-    if not 2500 <= academic_year <= 2700:
-        raise invalid("academic_year", _("Give the academic year in the Buddhist Era, for example 2569."))
-    if closes_at <= opens_at:
-        raise invalid("closes_at", _("The round must close after it opens."))
-    with transaction.atomic():
-        if Round.objects.filter(academic_year=academic_year, term=term).exists():
-            raise DomainError(_("This round already exists."), code=Code.ROUND_EXISTS)
-        try:
-            with transaction.atomic():
-                return Round.objects.create(
-                    academic_year=academic_year,
-                    term=term,
-                    census_date=census_date,
-                    opens_at=opens_at,
-                    closes_at=closes_at,
-                )
-        except IntegrityError:
-            raise DomainError(_("This round already exists."), code=Code.ROUND_EXISTS) from None
-
-
-def round_open(*, actor, round_id: int) -> Round:
-    """planned → open, now (opens_at becomes now if it was later)."""
-    _require_rounds(actor)
-    with transaction.atomic():
-        rnd = Round.objects.select_for_update().get(pk=round_id)
-        if rnd.state != Round.State.PLANNED:
-            raise DomainError(_("Only a planned round can be opened."), code=Code.INVALID_TRANSITION)
-        if Round.objects.filter(state=Round.State.OPEN).exclude(pk=rnd.pk).exists():
-            raise DomainError(_("Another round is open: close it first."), code=Code.INVALID_TRANSITION)
-        now = timezone.now()
-        rnd.state = Round.State.OPEN
-        rnd.opens_at = min(rnd.opens_at, now)
-        try:
-            with transaction.atomic():
-                rnd.save(update_fields=["state", "opens_at"])
-        except IntegrityError:
-            raise DomainError(
-                _("Another round is open: close it first."), code=Code.INVALID_TRANSITION
-            ) from None
-    return rnd
-
-
-def round_close(*, actor, round_id: int) -> Round:
-    """open → closed, now: every confirmation is frozen as it is, and the edit locks are cleared for the next
-    term (snapshots and events stay). Organisations not confirmed are reported by selectors.missed()."""
-    _require_rounds(actor)
-    with transaction.atomic():
-        rnd = Round.objects.select_for_update().get(pk=round_id)  # waits for transitions holding FOR SHARE
-        if rnd.state != Round.State.OPEN:
-            raise DomainError(_("Only an open round can be closed."), code=Code.INVALID_TRANSITION)
-        now = timezone.now()
-        rnd.state = Round.State.CLOSED
-        rnd.closes_at = min(rnd.closes_at, now)
-        rnd.save(update_fields=["state", "closes_at"])
-        Organisation.objects.filter(Q(learners_locked=True) | Q(other_schools_locked=True)).update(
-            learners_locked=False, other_schools_locked=False
-        )
-    return rnd
-
-
-def rounds_tick(*, now: datetime | None = None) -> list[tuple[int, str]]:
-    """Open planned rounds whose time has come and close open rounds past closes_at (the beat task)."""
-    now = now or timezone.now()
-    done = []
-    for rnd in Round.objects.filter(state=Round.State.OPEN, closes_at__lte=now):
-        round_close(actor=None, round_id=rnd.pk)
-        done.append((rnd.pk, "closed"))
-    for rnd in Round.objects.filter(state=Round.State.PLANNED, opens_at__lte=now, closes_at__gt=now).order_by(
-        "opens_at"
-    ):
-        if not Round.objects.filter(state=Round.State.OPEN).exists():
-            round_open(actor=None, round_id=rnd.pk)
-            done.append((rnd.pk, "opened"))
-    return done
-
-
 # ------------------------------------------------------------------------------------- notifications
 
 
-def notify(*, kind: str, organisation: Organisation, subject: Organisation, ctx: Ctx) -> Notification:
-    """An in-app notice for everyone at `organisation`; the e-mail goes out from Celery after commit."""
-    note = Notification.objects.create(
-        kind=kind,
-        round=ctx.round,
-        organisation=organisation,
-        subject=subject,
-        scope=ctx.scope,
-        reason=ctx.reason or "",
-    )
-    _send_after_commit(note.pk)
-    return note
-
-
-def _send_after_commit(notification_id: int) -> None:
-    from .tasks import deliver_notification
-
-    transaction.on_commit(lambda: deliver_notification.delay(notification_id))
+def _notify(*, kind: str, organisation: Organisation, subject: Organisation, ctx: Ctx) -> Notification:
+    """An in-app notice for everyone at `organisation` about this transition; its e-mail goes out after commit."""
+    return notifications.notification_create(
+        kind=kind, round_=ctx.round, organisation=organisation, subject=subject, scope=ctx.scope,
+        reason=ctx.reason, deliver=tasks.deliver_after_commit,
+    )  # fmt: skip
 
 
 def round_send_reminders(*, round_id: int, now: datetime | None = None) -> int:
-    """Remind every participating organisation not yet confirmed, once per organisation per round, when the close
-    is at most settings.LEC_REMINDER_DAYS away. Returns how many reminders were created."""
-    from django.conf import settings
-
-    now = now or timezone.now()
-    rnd = Round.objects.filter(pk=round_id, state=Round.State.OPEN).first()
-    if rnd is None or rnd.closes_at - now > timezone.timedelta(days=settings.LEC_REMINDER_DAYS):
-        return 0
-    due = selectors.unconfirmed_organisation_ids(rnd)
-    already = set(
-        Notification.objects.filter(round=rnd, kind=Notification.Kind.REMINDER).values_list(
-            "organisation_id", flat=True
-        )
-    )
-    new = [
-        Notification(kind=Notification.Kind.REMINDER, round=rnd, organisation_id=pk, subject_id=pk)
-        for pk in due
-        if pk not in already
-    ]
-    with transaction.atomic():
-        created = Notification.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
-        ids = list(
-            Notification.objects.filter(
-                round=rnd, kind=Notification.Kind.REMINDER, emailed_at__isnull=True
-            ).values_list("pk", flat=True)
-        )
-        for pk in ids:
-            _send_after_commit(pk)
-    return len(created)
-
-
-def notification_deliver(*, notification_id: int) -> int:
-    """E-mail one notification to the active users of its organisation (or its user) who have an address; once."""
-    from django.core.mail import send_mass_mail
-    from django.utils import translation
-
-    from accounts.models import User
-
-    from .selectors import notification_text
-
-    with transaction.atomic():
-        note = (
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("round", "subject", "organisation")
-            .filter(pk=notification_id)
-            .first()
-        )
-        if note is None or note.emailed_at is not None:
-            return 0
-        users = User.objects.filter(is_active=True).exclude(email="")
-        users = (
-            users.filter(pk=note.user_id)
-            if note.user_id
-            else users.filter(organisation_id=note.organisation_id)
-        )
-        addresses = list(users.values_list("email", flat=True))
-        with translation.override("th"):
-            subject = str(_("LEC: %(what)s") % {"what": note.get_kind_display()})
-            body = notification_text(note)
-        from django.conf import settings
-
-        sent = 0
-        if addresses:
-            sent = send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [a]) for a in addresses])
-        note.emailed_at = timezone.now()
-        note.save(update_fields=["emailed_at"])
-    return sent
-
-
-def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
-    qs = selectors.notifications_for(user).filter(read=False)
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    return Notification.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).update(read=True)
+    """The reminders before the close (confirmations.notifications), their e-mails queued after commit."""
+    return notifications.round_send_reminders(round_id=round_id, now=now, deliver=tasks.deliver_after_commit)

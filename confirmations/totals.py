@@ -11,12 +11,12 @@ from django.core.cache import cache
 from django.db.models import Sum
 
 from lec.lib import generations
-from schools.models import OtherSchoolCount
-from students.models import LearnerCount
+from schools.models import Kind, Organisation, OtherSchoolCount, subtree_q
+from students.models import Gender, LearnerCount
 
-from .models import HeadcountSnapshot, Scope
+from .models import Confirmation, HeadcountSnapshot, Scope
 
-CONFIRMED = "confirmed"
+CONFIRMED = Confirmation.State.CONFIRMED
 TTL = 6 * 3600
 # part → the generation kind that invalidates it
 PARTS = {
@@ -29,7 +29,7 @@ PARTS = {
 PROGRESS_TTL = 300  # an institution closed in the admin bumps nothing: bound how long its LAO may count it
 
 
-def _compute(part: str, rnd, province_ids: list[int]) -> dict[int, dict]:
+def _compute(part: str, round_, province_ids: list[int]) -> dict[int, dict]:
     """{province id: {"levels": {(level, gender): n}, "laos": {lao id: [male, female]}}} from the database."""
     out = {p: {"levels": defaultdict(int), "laos": defaultdict(lambda: [0, 0])} for p in province_ids}
     if part == "live_learners":
@@ -39,12 +39,12 @@ def _compute(part: str, rnd, province_ids: list[int]) -> dict[int, dict]:
             "gender",
         )
     elif part == "live_other":
-        qs = OtherSchoolCount.objects.filter(entry__round=rnd, entry__school__province_id__in=province_ids)
+        qs = OtherSchoolCount.objects.filter(entry__round=round_, entry__school__province_id__in=province_ids)
         prefix, gender = "entry__school", None
     else:
         scope = Scope.LEARNERS if part == "confirmed_learners" else Scope.OTHER_SCHOOLS
         qs = HeadcountSnapshot.objects.filter(
-            confirmation__round=rnd,
+            confirmation__round=round_,
             confirmation__scope=scope,
             confirmation__state=CONFIRMED,
             school__province_id__in=province_ids,
@@ -62,15 +62,15 @@ def _compute(part: str, rnd, province_ids: list[int]) -> dict[int, dict]:
         for p, lao_id, g, n in (
             qs.values(prov, lao, gender).annotate(n=Sum("count")).values_list(prov, lao, gender, "n")
         ):
-            out[p]["laos"][lao_id][0 if g == "male" else 1] += n or 0
+            out[p]["laos"][lao_id][0 if g == Gender.MALE else 1] += n or 0
     else:
         for p, level, m, f in (
             qs.values(prov, "class_level")
             .annotate(m=Sum("male"), f=Sum("female"))
             .values_list(prov, "class_level", "m", "f")
         ):
-            out[p]["levels"][(level, "male")] += m or 0
-            out[p]["levels"][(level, "female")] += f or 0
+            out[p]["levels"][(level, Gender.MALE)] += m or 0
+            out[p]["levels"][(level, Gender.FEMALE)] += f or 0
         for p, lao_id, m, f in (
             qs.values(prov, lao).annotate(m=Sum("male"), f=Sum("female")).values_list(prov, lao, "m", "f")
         ):
@@ -84,17 +84,17 @@ def cacheable(part: str) -> bool:
     return PARTS[part] in generations.BUMPED and generations.namespace() is not None
 
 
-def province_parts(part: str, rnd, province_ids: list[int], detail: str = "levels") -> dict[int, dict]:
+def province_parts(part: str, round_, province_ids: list[int], detail: str = "levels") -> dict[int, dict]:
     """The part's totals for each province: cached where its counter has not moved, computed where it has.
 
     detail "levels": {"levels": {(level, gender): n}, "sum": [male, female]}; "laos": {lao id: [male, female]}.
     They are cached apart, so a national figure unpickles 76 small dicts, not every LAO of the country."""
     ns = generations.namespace() if PARTS[part] in generations.BUMPED else None
     if ns is None or not province_ids:
-        return {p: _shape(v, detail) for p, v in _compute(part, rnd, list(province_ids)).items()}
+        return {p: _shape(v, detail) for p, v in _compute(part, round_, list(province_ids)).items()}
     epoch = generations.current("epoch", [0])[0]
     gens = generations.current(PARTS[part], province_ids)
-    rid = getattr(rnd, "pk", rnd)
+    rid = getattr(round_, "pk", round_)
 
     def key(p, d):
         return f"{ns}:tot:{part}:{d}:{rid}:{p}:{gens[p]}:{epoch}"
@@ -104,24 +104,24 @@ def province_parts(part: str, rnd, province_ids: list[int], detail: str = "level
     result = {keys[k]: v for k, v in found.items()}
     missing = [p for k, p in keys.items() if k not in found]
     if missing:
-        fresh = _compute(part, rnd, missing)
+        fresh = _compute(part, round_, missing)
         cache.set_many({key(p, d): _shape(v, d) for p, v in fresh.items() for d in ("levels", "laos")}, TTL)
         result.update({p: _shape(v, detail) for p, v in fresh.items()})
     return result
 
 
-def province_progress(rnd, province_ids: list[int], compute) -> dict[int, tuple[int, int]]:
-    """compute(rnd, ids) → {province id: (participating LAOs, fully confirmed LAOs)}, cached per province."""
+def province_progress(round_, province_ids: list[int], compute) -> dict[int, tuple[int, int]]:
+    """compute(round_, ids) → {province id: (participating LAOs, fully confirmed LAOs)}, cached per province."""
     ns = generations.namespace()
     epoch = generations.current("epoch", [0])[0]
     conf = generations.current("confirmed", province_ids)
     other = generations.current("other", province_ids)
-    keys = {f"{ns}:progress:{rnd.pk}:{p}:{conf[p]}:{other[p]}:{epoch}": p for p in province_ids}
+    keys = {f"{ns}:progress:{round_.pk}:{p}:{conf[p]}:{other[p]}:{epoch}": p for p in province_ids}
     found = cache.get_many(list(keys))
     result = {keys[k]: tuple(v) for k, v in found.items()}
     missing = [p for k, p in keys.items() if k not in found]
     if missing:
-        fresh = compute(rnd, missing)
+        fresh = compute(round_, missing)
         cache.set_many({k: fresh[p] for k, p in keys.items() if p in fresh}, PROGRESS_TTL)
         result.update(fresh)
     return result
@@ -130,8 +130,8 @@ def province_progress(rnd, province_ids: list[int], compute) -> dict[int, tuple[
 def _shape(value: dict, detail: str) -> dict:
     if detail == "laos":
         return value["laos"]
-    m = sum(n for (_lvl, g), n in value["levels"].items() if g == "male")
-    f = sum(n for (_lvl, g), n in value["levels"].items() if g != "male")
+    m = sum(n for (_lvl, g), n in value["levels"].items() if g == Gender.MALE)
+    f = sum(n for (_lvl, g), n in value["levels"].items() if g != Gender.MALE)
     return {"levels": value["levels"], "sum": [m, f]}
 
 
@@ -141,3 +141,64 @@ def sum_levels(parts: dict[int, dict]) -> dict[tuple[str, str], int]:
         for key, n in part["levels"].items():
             total[key] += n
     return total
+
+
+# --- a dashboard's per-child columns: cached parts where allowed, else one grouped query ----------------------
+
+# column → the cached parts it sums, and how to read it directly: (queryset of the round, path prefix, summed fields)
+COLUMNS = {
+    "live": ("live_learners",),
+    "live_other": ("live_other",),
+    "confirmed": ("confirmed_learners", "confirmed_other"),
+}
+
+
+def child_key(org: Organisation) -> str | None:
+    """The column on a descendant row that names which child of `org` it sits under."""
+    return {Kind.DEPARTMENT: "province_id", Kind.PROVINCE: "lao_id", Kind.LAO: "id"}.get(org.kind)
+
+
+def child_totals(column: str, round_, org: Organisation, province_ids: list[int]) -> dict[int, int]:
+    """{child id: male + female} of one dashboard column (see COLUMNS) for the children of `org`.
+
+    A department or province reads the per-province cached parts (`province_ids`: the department's provinces, or
+    the province itself) when every writer of them bumps their counter; anything else is one grouped query."""
+    parts = COLUMNS[column]
+    if org.kind in (Kind.DEPARTMENT, Kind.PROVINCE) and cacheable(parts[0]):
+        out: dict = defaultdict(int)
+        for name in parts:
+            for child_id, n in per_child(org, name, round_, province_ids).items():
+                out[child_id] += n
+        return out
+    return _direct_child_totals(column, round_, org)
+
+
+def per_child(org: Organisation, part: str, round_, province_ids: list[int]) -> dict[int, int]:
+    """{child id: male + female} of a cached part for a department (children: provinces) or province (LAOs)."""
+    out: dict = defaultdict(int)
+    if org.kind == Kind.DEPARTMENT:
+        for pid, value in province_parts(part, round_, province_ids).items():
+            out[pid] += sum(value["sum"])
+    else:
+        for laos in province_parts(part, round_, province_ids, detail="laos").values():
+            for lao_id, (m, f) in laos.items():
+                out[lao_id] += m + f
+    return out
+
+
+def _direct_child_totals(column: str, round_, org: Organisation) -> dict[int, int]:
+    if column == "live":
+        qs, prefix, fields = LearnerCount.objects.all(), "organisation", ("count",)
+    elif column == "live_other":
+        qs, prefix, fields = (
+            OtherSchoolCount.objects.filter(entry__round=round_),
+            "entry__school",
+            ("male", "female"),
+        )
+    else:
+        qs = HeadcountSnapshot.objects.filter(confirmation__round=round_, confirmation__state=CONFIRMED)
+        prefix, fields = "school", ("count",)
+    group = f"{prefix}__{child_key(org)}"
+    sums = {f"n{i}": Sum(f) for i, f in enumerate(fields)}
+    rows = qs.filter(subtree_q(org.path, f"{prefix}__path")).values(group).annotate(**sums)
+    return {r[group]: sum(r[k] or 0 for k in sums) for r in rows}

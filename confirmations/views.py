@@ -17,12 +17,15 @@ from lec.lib.net import client_ip
 from lec.templatetags.thai import thdatetime
 from schools.models import Kind, Organisation, Round
 
+from . import notifications as notices
+from . import rounds as round_services
 from . import selectors, services
 from .forms import ReasonForm, RoundForm
-from .models import Scope
+from .models import Confirmation, Scope
+from .selectors.dashboard import ENTERED, REQUESTED
 
-CONFIRMED = "confirmed"
-STATUS_FILTERS = ("open", "confirmed", "requested")
+CONFIRMED = Confirmation.State.CONFIRMED
+STATUS_FILTERS = (Confirmation.State.OPEN, CONFIRMED, REQUESTED)
 FIELD_OF = {
     "academic_year": "academic_year",
     "term": "term",
@@ -42,8 +45,8 @@ def _back(org):
 @login_required
 def dashboard(request, code):
     org = policy.access_organisation(request.user, code)
-    rnd = _round(request)
-    board = selectors.dashboard(rnd, org)
+    round_ = _round(request)
+    board = selectors.dashboard(round_, org)
     status = request.GET.get("status", "")
     children = board.children
     if status in STATUS_FILTERS:
@@ -51,25 +54,25 @@ def dashboard(request, code):
     page = Paginator(children, 100).get_page(request.GET.get("page"))
     context = {
         "org": org,
-        "round": rnd,
+        "round": round_,
         "board": board,
         "children": page,
         "page": page,
-        "query": f"round={rnd.pk if rnd else ''}&status={status}",
+        "query": f"round={round_.pk if round_ else ''}&status={status}",
         "status": status,
-        "unread": selectors.unread_count(request.user),
+        "unread": notices.unread_count(request.user),
         "any_confirmed": any(CONFIRMED in (c.learners, c.other_schools) for c in board.children),
         "names": {c.org.code: c.org.name_th for c in board.children},
-        "closed": rnd is not None and rnd.state == Round.State.CLOSED,
+        "closed": round_ is not None and round_.state == Round.State.CLOSED,
         "actions": set(policy.actions_on(request.user, org)),
         "may_unlock_children": bool(board.children) and policy.can(request.user, "unlock_children", board.children[0].org),
         "rounds": selectors.rounds()[:12],
         "chart": _chart(board),
     }  # fmt: skip
-    if org.is_institution and rnd is not None:
+    if org.is_institution and round_ is not None:
         counts = selectors.level_gender_counts(org)
         context.update(counts=counts, total=sum(r["total"] for r in counts))
-        context["warnings"] = selectors.confirm_warnings(rnd, org, counts)
+        context["warnings"] = selectors.confirm_warnings(round_, org, counts)
     return render(request, "confirmations/dashboard.html", context)
 
 
@@ -79,8 +82,7 @@ def _chart(board) -> dict:
         rows = [(c.org.name_th, c.done, max(c.total - c.done, 0)) for c in board.children if c.total]
     else:
         rows = [
-            (c.org.name_th, int(c.status == "confirmed" or c.status == "entered"),
-             int(c.status not in ("confirmed", "entered")))
+            (c.org.name_th, int(c.status in (CONFIRMED, ENTERED)), int(c.status not in (CONFIRMED, ENTERED)))
             for c in board.children
         ]  # fmt: skip
     return {
@@ -96,20 +98,20 @@ def _chart(board) -> dict:
 def confirm_step(request, code):
     """Check your answers, then one button (ui.md): the counts being confirmed, warnings, what changed, the lock."""
     org = policy.access_organisation(request.user, code, "confirm_own")
-    rnd = _round(request)
-    if rnd is None:
+    round_ = _round(request)
+    if round_ is None:
         raise NotFound(_("No round is open."))
     scope = request.POST.get("scope") or request.GET.get("scope") or Scope.LEARNERS
     if request.method == "POST":
         services.confirmation_confirm(
-            actor=request.user, round_id=rnd.pk, organisation=org, scope=scope, ip=client_ip(request)
+            acting_user=request.user, round_id=round_.pk, organisation=org, scope=scope, ip=client_ip(request)
         )
         messages.success(
             request,
             _("Data confirmed on %(when)s.") % {"when": thdatetime(timezone.localtime(timezone.now()))},
         )
         return _back(org)
-    context = {"org": org, "round": rnd, "scope": scope}
+    context = {"org": org, "round": round_, "scope": scope}
     if org.is_institution:
         counts = selectors.level_gender_counts(org)
         context.update(
@@ -117,12 +119,12 @@ def confirm_step(request, code):
             total=sum(r["total"] for r in counts),
             male=sum(r["male"] for r in counts),
             female=sum(r["female"] for r in counts),
-            warnings=selectors.confirm_warnings(rnd, org, counts),
-            changes=selectors.changes_since_confirmation(rnd, org),
+            warnings=selectors.confirm_warnings(round_, org, counts),
+            changes=selectors.changes_since_confirmation(round_, org),
         )
     else:
         context["report"] = selectors.headcounts(
-            rnd, org, source="live", scope=scope if org.kind == Kind.LAO else "all", by="child"
+            round_, org, source="live", scope=scope if org.kind == Kind.LAO else "all", by="child"
         )
         if org.kind == Kind.LAO:
             # an LAO confirms each scope over its own kind of children: institutions, or other-affiliation schools
@@ -131,7 +133,7 @@ def confirm_step(request, code):
             context["report"]["rows"] = [
                 r for r in context["report"]["rows"] if kinds.get(r["code"]) in wanted
             ]
-        context["blockers"] = selectors.blockers(rnd, org, scope)
+        context["blockers"] = selectors.blockers(round_, org, scope)
         context["names"] = {r["code"]: r["name_th"] for r in context["report"]["rows"]}
     return render(request, "confirmations/confirm_step.html", context)
 
@@ -140,12 +142,12 @@ def confirm_step(request, code):
 @require_POST
 def unlock(request, code):
     org = policy.access_organisation(request.user, code)
-    rnd = _round(request)
+    round_ = _round(request)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         raise Invalid({"reason": [_("Give a reason.")]}, message=_("Give a reason for the unlock."))
     services.confirmation_unlock(
-        actor=request.user, round_id=rnd.pk, organisation=org, scope=form.cleaned_data["scope"],
+        acting_user=request.user, round_id=round_.pk, organisation=org, scope=form.cleaned_data["scope"],
         reason=form.cleaned_data["reason"], ip=client_ip(request),
     )  # fmt: skip
     messages.success(request, _("%(name)s is unlocked and can edit its data again.") % {"name": org.name_th})
@@ -156,27 +158,34 @@ def unlock(request, code):
 @require_POST
 def bulk_unlock(request, code):
     org = policy.access_organisation(request.user, code, "view_subtree")
-    rnd = _round(request)
+    round_ = _round(request)
     codes = request.POST.getlist("codes")
     reason = request.POST.get("reason", "")
     if not codes:
         raise DomainError(_("Tick at least one organisation to unlock."), code=Code.INVALID)
     results = services.confirmation_bulk_unlock(
-        actor=request.user, round_id=rnd.pk, parent=org, codes=codes, reason=reason, ip=client_ip(request)
+        acting_user=request.user,
+        round_id=round_.pk,
+        parent=org,
+        codes=codes,
+        reason=reason,
+        ip=client_ip(request),
     )
-    return render(request, "confirmations/bulk_result.html", {"org": org, "round": rnd, "results": results})
+    return render(
+        request, "confirmations/bulk_result.html", {"org": org, "round": round_, "results": results}
+    )
 
 
 @login_required
 @require_POST
 def request_unlock(request, code):
     org = policy.access_organisation(request.user, code, "request_unlock")
-    rnd = _round(request)
+    round_ = _round(request)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         raise Invalid({"reason": [_("Give a reason.")]}, message=_("Say why the data must be changed."))
     services.unlock_request_create(
-        actor=request.user, round_id=rnd.pk, organisation=org, scope=form.cleaned_data["scope"],
+        acting_user=request.user, round_id=round_.pk, organisation=org, scope=form.cleaned_data["scope"],
         reason=form.cleaned_data["reason"], ip=client_ip(request),
     )  # fmt: skip
     messages.success(request, _("Your unlock request was sent. You will be told when it is decided."))
@@ -193,7 +202,7 @@ def decide(request, request_id):
     if not approve and not request.POST.get("reason", "").strip():
         raise DomainError(_("Give a reason for rejecting the request."), code=Code.INVALID)
     services.unlock_request_decide(
-        actor=request.user, request=req, approve=approve, reason=request.POST.get("reason", ""),
+        acting_user=request.user, request=req, approve=approve, reason=request.POST.get("reason", ""),
         ip=client_ip(request),
     )  # fmt: skip
     if approve:
@@ -209,7 +218,7 @@ def decide(request, request_id):
 def report(request, code):
     """Headcount report at any level: the same numbers as GET /api/v1/headcounts, as a chart and a table."""
     org = policy.access_organisation(request.user, code)
-    rnd = _round(request)
+    round_ = _round(request)
     source = request.GET.get("source") if request.GET.get("source") in ("confirmed", "live") else "confirmed"
     scope = (
         request.GET.get("scope")
@@ -217,7 +226,7 @@ def report(request, code):
         else "all"
     )
     by = request.GET.get("by") if request.GET.get("by") in ("class_level", "child") else "class_level"
-    data = selectors.headcounts(rnd, org, source=source, scope=scope, by=by) if rnd else None
+    data = selectors.headcounts(round_, org, source=source, scope=scope, by=by) if round_ else None
     if data:
         for row in data["rows"]:
             if "class_level" in row:
@@ -231,7 +240,7 @@ def report(request, code):
     }  # fmt: skip
     context = {
         "org": org,
-        "round": rnd,
+        "round": round_,
         "data": data,
         "source": source,
         "scope": scope,
@@ -247,20 +256,20 @@ def report(request, code):
 @login_required
 def events(request, code):
     org = policy.access_organisation(request.user, code)
-    rnd = _round(request)
-    qs = selectors.events_for(rnd, org) if rnd else []
+    round_ = _round(request)
+    qs = selectors.events_for(round_, org) if round_ else []
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "confirmations/events.html", {"org": org, "round": rnd, "page": page,
-                                                           "query": f"round={rnd.pk}" if rnd else ""})  # fmt: skip
+    return render(request, "confirmations/events.html", {"org": org, "round": round_, "page": page,
+                                                           "query": f"round={round_.pk}" if round_ else ""})  # fmt: skip
 
 
 @login_required
 def notifications(request):
     if request.method == "POST":
-        services.notifications_mark_read(user=request.user)
+        notices.notifications_mark_read(acting_user=request.user)
         return redirect("confirmations:notifications")
-    page = Paginator(selectors.notifications_for(request.user), 30).get_page(request.GET.get("page"))
-    items = [(n, selectors.notification_text(n)) for n in page]
+    page = Paginator(notices.notifications_for(request.user), 30).get_page(request.GET.get("page"))
+    items = [(n, notices.notification_text(n)) for n in page]
     return render(request, "confirmations/notifications.html", {"page": page, "items": items})
 
 
@@ -272,7 +281,7 @@ def rounds(request):
     form = RoundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.round_create(actor=request.user, **form.round_fields)
+            round_services.round_create(acting_user=request.user, **form.round_fields)
         except Invalid as exc:
             for field, errors in exc.errors.items():
                 for error in errors:
@@ -284,9 +293,9 @@ def rounds(request):
             return redirect("confirmations:rounds")
     all_rounds = list(selectors.rounds())
     missed = {}
-    for rnd in all_rounds:
-        if rnd.state == Round.State.CLOSED and request.GET.get("missed") == str(rnd.pk):
-            missed[rnd.pk] = selectors.missed(rnd)
+    for round_ in all_rounds:
+        if round_.state == Round.State.CLOSED and request.GET.get("missed") == str(round_.pk):
+            missed[round_.pk] = selectors.missed(round_)
     return render(
         request, "confirmations/rounds.html", {"form": form, "rounds": all_rounds, "missed": missed}
     )
@@ -296,9 +305,9 @@ def rounds(request):
 @require_POST
 def round_action(request, round_id, action):
     if action == "open":
-        rnd = services.round_open(actor=request.user, round_id=round_id)
-        messages.success(request, _("%(round)s is open.") % {"round": rnd.name})
+        round_ = round_services.round_open(acting_user=request.user, round_id=round_id)
+        messages.success(request, _("%(round)s is open.") % {"round": round_.name})
     else:
-        rnd = services.round_close(actor=request.user, round_id=round_id)
-        messages.success(request, _("%(round)s is closed.") % {"round": rnd.name})
-    return redirect(reverse("confirmations:rounds") + (f"?missed={rnd.pk}" if action == "close" else ""))
+        round_ = round_services.round_close(acting_user=request.user, round_id=round_id)
+        messages.success(request, _("%(round)s is closed.") % {"round": round_.name})
+    return redirect(reverse("confirmations:rounds") + (f"?missed={round_.pk}" if action == "close" else ""))

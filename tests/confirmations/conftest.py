@@ -52,7 +52,7 @@ def enter(rnd, school, user=None, closed=False, **per_level):
 def confirm(tree, rnd, name, scope="learners"):
     org = getattr(tree, name)
     user = tree.users[name]
-    return services.confirmation_confirm(actor=user, round_id=rnd.pk, organisation=org, scope=scope)
+    return services.confirmation_confirm(acting_user=user, round_id=rnd.pk, organisation=org, scope=scope)
 
 
 def confirm_lao1(tree, rnd):

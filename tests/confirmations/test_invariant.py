@@ -64,19 +64,19 @@ def test_random_sequences_keep_the_invariant():
         def confirm(self, actor, org, other):
             actor = actor or org  # mostly the organisation's own staff, sometimes anyone
             scope = "other_schools" if other and org in ("lao1", "lao2") else "learners"
-            self._try(services.confirmation_confirm, actor=tree.users[actor], round_id=rnd.pk,
+            self._try(services.confirmation_confirm, acting_user=tree.users[actor], round_id=rnd.pk,
                       organisation=getattr(tree, org), scope=scope)  # fmt: skip
 
         @rule(actor=st.sampled_from(ACTORS) | st.none(), org=st.sampled_from(ORGS), other=st.booleans())
         def unlock(self, actor, org, other):
             actor = actor or PARENT[org]
             scope = "other_schools" if other and org in ("lao1", "lao2") else "learners"
-            self._try(services.confirmation_unlock, actor=tree.users[actor], round_id=rnd.pk,
+            self._try(services.confirmation_unlock, acting_user=tree.users[actor], round_id=rnd.pk,
                       organisation=getattr(tree, org), scope=scope, reason="r")  # fmt: skip
 
         @rule(org=st.sampled_from(ORGS))
         def request(self, org):
-            self._try(services.unlock_request_create, actor=tree.users[org], round_id=rnd.pk,
+            self._try(services.unlock_request_create, acting_user=tree.users[org], round_id=rnd.pk,
                       organisation=getattr(tree, org), scope="learners", reason="r")  # fmt: skip
 
         @rule(actor=st.sampled_from(ACTORS) | st.none(), approve=st.booleans())
@@ -85,7 +85,7 @@ def test_random_sequences_keep_the_invariant():
             if req is not None:
                 name = next(n for n in ORGS if getattr(tree, n).pk == req.organisation_id)
                 actor = actor or PARENT[name]
-                self._try(services.unlock_request_decide, actor=tree.users[actor], request=req, approve=approve,
+                self._try(services.unlock_request_decide, acting_user=tree.users[actor], request=req, approve=approve,
                           reason="no")  # fmt: skip
 
         def _try(self, fn, **kwargs):

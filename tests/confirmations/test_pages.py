@@ -51,7 +51,7 @@ def test_lao_dashboard_lists_states_blockers_and_requests(tree, client, rnd):
     confirm(tree, rnd, "school1")
     from confirmations import services
 
-    services.unlock_request_create(actor=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1,
+    services.unlock_request_create(acting_user=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1,
                                    scope="learners", reason="นักเรียนย้ายเข้า")  # fmt: skip
     html = login(client, tree.users["lao1"]).get(f"/confirm/{tree.lao1.code}/").content.decode()
     assert "รอปลดล็อก" in html and "นักเรียนย้ายเข้า" in html and "ยังไม่ยืนยัน" in html
@@ -64,7 +64,7 @@ def test_lao_unlocks_and_decides_from_its_dashboard(tree, client, rnd):
     confirm(tree, rnd, "school2")
     from confirmations import services
 
-    req = services.unlock_request_create(actor=tree.users["school2"], round_id=rnd.pk, organisation=tree.school2,
+    req = services.unlock_request_create(acting_user=tree.users["school2"], round_id=rnd.pk, organisation=tree.school2,
                                          scope="learners", reason="แก้ชื่อ")  # fmt: skip
     login(client, tree.users["lao1"])
     r = client.post(

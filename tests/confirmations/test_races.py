@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from confirmations import services
+from confirmations import rounds, services
 from confirmations.models import Confirmation, ConfirmationEvent, HeadcountSnapshot
 from lec.lib.errors import DomainError
 from schools.models import Round
@@ -53,7 +53,7 @@ def test_twenty_confirms_of_one_institution_make_one_transition():
     rnd = open_round()
     counts(tree.school1, p1=(3, 4))
     outcomes = run_threads(20, lambda i: services.confirmation_confirm(
-        actor=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1, scope="learners"))  # fmt: skip
+        acting_user=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1, scope="learners"))  # fmt: skip
     assert sorted(code for code, _ in outcomes) == ["already_confirmed"] * 19 + ["ok"]
     assert ConfirmationEvent.objects.filter(action="confirm").count() == 1
     assert HeadcountSnapshot.objects.count() == 2
@@ -65,16 +65,16 @@ def test_lao_confirm_racing_institution_unlocks_keeps_the_invariant():
     tree = OrgTree.build()
     rnd = open_round()
     for name in ("school1", "school2", "cdc1"):
-        services.confirmation_confirm(actor=tree.users[name], round_id=rnd.pk, organisation=getattr(tree, name),
+        services.confirmation_confirm(acting_user=tree.users[name], round_id=rnd.pk, organisation=getattr(tree, name),
                                       scope="learners")  # fmt: skip
     targets = ["school1", "school2", "cdc1"]
 
     def act(i):
         if i % 2 == 0:
-            return services.confirmation_confirm(actor=tree.users["lao1"], round_id=rnd.pk, organisation=tree.lao1,
+            return services.confirmation_confirm(acting_user=tree.users["lao1"], round_id=rnd.pk, organisation=tree.lao1,
                                                  scope="learners")  # fmt: skip
         name = targets[i % 3]
-        return services.confirmation_unlock(actor=tree.users["lao1"], round_id=rnd.pk,
+        return services.confirmation_unlock(acting_user=tree.users["lao1"], round_id=rnd.pk,
                                             organisation=getattr(tree, name), scope="learners", reason="race")  # fmt: skip
 
     outcomes = run_threads(20, act)
@@ -94,10 +94,10 @@ def test_twenty_unlock_requests_leave_one_pending():
     require_postgres()
     tree = OrgTree.build()
     rnd = open_round()
-    services.confirmation_confirm(actor=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1,
+    services.confirmation_confirm(acting_user=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1,
                                   scope="learners")  # fmt: skip
     outcomes = run_threads(20, lambda i: services.unlock_request_create(
-        actor=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1, scope="learners",
+        acting_user=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1, scope="learners",
         reason=f"คำขอ {i}"))  # fmt: skip
     assert sorted(code for code, _ in outcomes) == ["already_pending"] * 19 + ["ok"]
 
@@ -111,9 +111,9 @@ def test_closing_while_institutions_confirm_leaves_no_lock_behind():
 
     def act(i):
         if i == 3:
-            return services.round_close(actor=tree.users["dept"], round_id=rnd.pk)
+            return rounds.round_close(acting_user=tree.users["dept"], round_id=rnd.pk)
         name = names[i % len(names)]
-        return services.confirmation_confirm(actor=tree.users[name], round_id=rnd.pk,
+        return services.confirmation_confirm(acting_user=tree.users[name], round_id=rnd.pk,
                                              organisation=getattr(tree, name), scope="learners")  # fmt: skip
 
     outcomes = run_threads(12, act)

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from confirmations import selectors, services
+from confirmations import rounds, selectors, services
 from confirmations.models import (
     Confirmation,
     ConfirmationEvent,
@@ -27,7 +27,11 @@ def refused(code, fn, *args, **kwargs):
 
 def unlock(tree, rnd, who, name, scope="learners", reason="แก้ไขข้อมูลนักเรียนย้ายเข้า"):
     return services.confirmation_unlock(
-        actor=tree.users[who], round_id=rnd.pk, organisation=getattr(tree, name), scope=scope, reason=reason
+        acting_user=tree.users[who],
+        round_id=rnd.pk,
+        organisation=getattr(tree, name),
+        scope=scope,
+        reason=reason,
     )
 
 
@@ -72,7 +76,7 @@ def test_confirming_twice_is_refused_with_one_event(tree, rnd):
 def test_only_the_organisations_own_staff_confirm(tree, rnd):
     with pytest.raises(Forbidden):
         services.confirmation_confirm(
-            actor=tree.users["lao1"], round_id=rnd.pk, organisation=tree.school1, scope="learners"
+            acting_user=tree.users["lao1"], round_id=rnd.pk, organisation=tree.school1, scope="learners"
         )
 
 
@@ -185,7 +189,7 @@ def test_unlock_refused_while_the_parent_is_confirmed(tree, rnd):
 def test_unlock_refused_when_not_confirmed_and_after_close(tree, rnd):
     refused("not_confirmed", unlock, tree, rnd, "lao1", "school1")
     confirm(tree, rnd, "school1")
-    services.round_close(actor=tree.users["dept"], round_id=rnd.pk)
+    rounds.round_close(acting_user=tree.users["dept"], round_id=rnd.pk)
     refused("round_not_open", unlock, tree, rnd, "lao1", "school1")
 
 
@@ -205,7 +209,11 @@ def test_department_unlocks_a_province(tree, rnd):
 
 def request(tree, rnd, name, scope="learners", reason="มีนักเรียนย้ายเข้า 2 คน"):
     return services.unlock_request_create(
-        actor=tree.users[name], round_id=rnd.pk, organisation=getattr(tree, name), scope=scope, reason=reason
+        acting_user=tree.users[name],
+        round_id=rnd.pk,
+        organisation=getattr(tree, name),
+        scope=scope,
+        reason=reason,
     )
 
 
@@ -221,13 +229,17 @@ def test_unlock_request_needs_a_confirmation_and_only_one_pending(tree, rnd):
 def test_approving_unlocks_and_logs_approve_then_unlock(tree, rnd):
     confirm(tree, rnd, "school1")
     req = request(tree, rnd, "school1")
-    req = services.unlock_request_decide(actor=tree.users["lao1"], request=req, approve=True)
+    req = services.unlock_request_decide(acting_user=tree.users["lao1"], request=req, approve=True)
     assert req.state == "approved" and req.decided_by == tree.users["lao1"]
     assert [e.action for e in ConfirmationEvent.objects.all()] == ["confirm", "request_unlock",
                                                                     "approve_request", "unlock"]  # fmt: skip
     assert not reload(tree.school1).learners_locked
     refused(
-        "already_decided", services.unlock_request_decide, actor=tree.users["lao1"], request=req, approve=True
+        "already_decided",
+        services.unlock_request_decide,
+        acting_user=tree.users["lao1"],
+        request=req,
+        approve=True,
     )
 
 
@@ -237,7 +249,7 @@ def test_a_refused_approval_leaves_the_request_pending(tree, rnd):
     refused(
         "parent_confirmed",
         services.unlock_request_decide,
-        actor=tree.users["lao1"],
+        acting_user=tree.users["lao1"],
         request=req,
         approve=True,
     )
@@ -248,9 +260,9 @@ def test_rejecting_needs_a_reason_and_tells_the_child(tree, rnd):
     confirm(tree, rnd, "school1")
     req = request(tree, rnd, "school1")
     with pytest.raises(Invalid):
-        services.unlock_request_decide(actor=tree.users["lao1"], request=req, approve=False, reason="")
+        services.unlock_request_decide(acting_user=tree.users["lao1"], request=req, approve=False, reason="")
     req = services.unlock_request_decide(
-        actor=tree.users["lao1"], request=req, approve=False, reason="ข้อมูลถูกต้อง"
+        acting_user=tree.users["lao1"], request=req, approve=False, reason="ข้อมูลถูกต้อง"
     )
     assert req.state == "rejected" and req.decision_reason == "ข้อมูลถูกต้อง"
     assert Notification.objects.filter(organisation=tree.school1, kind="request_rejected").exists()
@@ -261,7 +273,7 @@ def test_only_the_parent_decides_a_request(tree, rnd):
     confirm(tree, rnd, "school1")
     req = request(tree, rnd, "school1")
     with pytest.raises(DomainError) as exc:
-        services.unlock_request_decide(actor=tree.users["school1"], request=req, approve=True)
+        services.unlock_request_decide(acting_user=tree.users["school1"], request=req, approve=True)
     assert exc.value.status == 403
 
 
@@ -271,7 +283,7 @@ def test_only_the_parent_decides_a_request(tree, rnd):
 def test_closing_freezes_confirmations_clears_locks_and_reports_the_missed(tree, rnd):
     counts(tree.school1, p1=(1, 1))
     confirm(tree, rnd, "school1")
-    services.round_close(actor=tree.users["dept"], round_id=rnd.pk)
+    rounds.round_close(acting_user=tree.users["dept"], round_id=rnd.pk)
     assert not reload(tree.school1).learners_locked
     assert HeadcountSnapshot.objects.count() == 2  # the snapshot stays
     refused("round_not_open", confirm, tree, rnd, "school2")
@@ -285,20 +297,20 @@ def test_rounds_planned_open_closed_only(tree):
 
     dept = tree.users["dept"]
     now = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
-    r = services.round_create(actor=dept, academic_year=2570, term=1, census_date=datetime.date(2027, 6, 10),
+    r = rounds.round_create(acting_user=dept, academic_year=2570, term=1, census_date=datetime.date(2027, 6, 10),
                               opens_at=now, closes_at=now + datetime.timedelta(days=30))  # fmt: skip
     assert r.state == "planned"
-    refused("round_exists", services.round_create, actor=dept, academic_year=2570, term=1,
+    refused("round_exists", rounds.round_create, acting_user=dept, academic_year=2570, term=1,
             census_date=datetime.date(2027, 6, 10), opens_at=now, closes_at=now + datetime.timedelta(days=1))  # fmt: skip
-    refused("invalid_transition", services.round_close, actor=dept, round_id=r.pk)
-    services.round_open(actor=dept, round_id=r.pk)
+    refused("invalid_transition", rounds.round_close, acting_user=dept, round_id=r.pk)
+    rounds.round_open(acting_user=dept, round_id=r.pk)
     other = make_round(state="planned", year=2571)
-    refused("invalid_transition", services.round_open, actor=dept, round_id=other.pk)
-    refused("invalid_transition", services.round_open, actor=dept, round_id=r.pk)
-    services.round_close(actor=dept, round_id=r.pk)
-    refused("invalid_transition", services.round_open, actor=dept, round_id=r.pk)
+    refused("invalid_transition", rounds.round_open, acting_user=dept, round_id=other.pk)
+    refused("invalid_transition", rounds.round_open, acting_user=dept, round_id=r.pk)
+    rounds.round_close(acting_user=dept, round_id=r.pk)
+    refused("invalid_transition", rounds.round_open, acting_user=dept, round_id=r.pk)
     with pytest.raises(Forbidden):
-        services.round_open(actor=tree.users["p1"], round_id=other.pk)
+        rounds.round_open(acting_user=tree.users["p1"], round_id=other.pk)
 
 
 def test_round_closes_after_opens(tree):
@@ -306,7 +318,7 @@ def test_round_closes_after_opens(tree):
 
     now = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
     with pytest.raises(Invalid) as exc:
-        services.round_create(actor=tree.users["dept"], academic_year=2570, term=1,
+        rounds.round_create(acting_user=tree.users["dept"], academic_year=2570, term=1,
                               census_date=datetime.date(2027, 6, 10), opens_at=now, closes_at=now)  # fmt: skip
     assert "closes_at" in exc.value.errors
 
@@ -317,12 +329,12 @@ def test_tick_opens_and_closes_on_time(tree):
     from django.utils import timezone
 
     r = make_round(state="planned")
-    assert services.rounds_tick() == [(r.pk, "opened")]
+    assert rounds.rounds_tick() == [(r.pk, "opened")]
     r.refresh_from_db()
     r.closes_at = timezone.now() - datetime.timedelta(minutes=1)
     r.save()
-    assert services.rounds_tick() == [(r.pk, "closed")]
-    assert services.rounds_tick() == []
+    assert rounds.rounds_tick() == [(r.pk, "closed")]
+    assert rounds.rounds_tick() == []
 
 
 # invariant, rule 9 ---------------------------------------------------------------------------------
@@ -332,7 +344,7 @@ def test_bulk_unlock_reports_per_item(tree, rnd):
     confirm_lao1(tree, rnd)
     confirm(tree, rnd, "school3")
     results = services.confirmation_bulk_unlock(
-        actor=tree.users["p1"], round_id=rnd.pk, parent=tree.p1, codes=[tree.lao1.code, tree.lao2.code, "nope"],
+        acting_user=tree.users["p1"], round_id=rnd.pk, parent=tree.p1, codes=[tree.lao1.code, tree.lao2.code, "nope"],
         reason="ตรวจสอบใหม่",
     )  # fmt: skip
     assert [(r.code, r.ok, r.error_code) for r in results] == [
@@ -391,9 +403,13 @@ def test_mixed_laos_in_province_confirmation(tree, rnd):
     assert exc.extra["blockers"] == [only_other.code]
     user = tree_user(only_other)
     with pytest.raises(Invalid):
-        services.confirmation_confirm(actor=user, round_id=rnd.pk, organisation=only_other, scope="learners")
+        services.confirmation_confirm(
+            acting_user=user, round_id=rnd.pk, organisation=only_other, scope="learners"
+        )
     enter(rnd, o, closed=True)  # a closed school's zero entry counts as entered
-    services.confirmation_confirm(actor=user, round_id=rnd.pk, organisation=only_other, scope="other_schools")
+    services.confirmation_confirm(
+        acting_user=user, round_id=rnd.pk, organisation=only_other, scope="other_schools"
+    )
     assert confirm(tree, rnd, "p2").state == "confirmed"
 
 

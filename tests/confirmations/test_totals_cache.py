@@ -53,7 +53,7 @@ def test_national_confirmed_totals_follow_confirm_and_unlock(cached, rnd, django
     assert both(rnd, tree.p1, source="confirmed", by="child")["total"] == 35
     with django_capture_on_commit_callbacks(execute=True):
         services.confirmation_unlock(
-            actor=tree.users["lao1"],
+            acting_user=tree.users["lao1"],
             round_id=rnd.pk,
             organisation=tree.school1,
             scope="learners",

@@ -29,7 +29,7 @@ def test_a_real_worker_emails_the_lao_when_a_school_confirms(settings):
     rnd = open_round()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            services.confirmation_confirm(actor=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1,
+            services.confirmation_confirm(acting_user=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1,
                                           scope="learners")  # fmt: skip
             note = Notification.objects.get(organisation=tree.lao1, kind="confirmed")
             for _ in range(100):

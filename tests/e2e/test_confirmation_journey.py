@@ -49,7 +49,7 @@ def test_confirm_unlock_and_confirm_again(page):
                                state="open")  # fmt: skip
     add_learner(tree, national_id("110170012345"))
     for name in ("school2", "cdc1"):
-        services.confirmation_confirm(actor=tree.users[name], round_id=rnd.pk, organisation=getattr(tree, name),
+        services.confirmation_confirm(acting_user=tree.users[name], round_id=rnd.pk, organisation=getattr(tree, name),
                                       scope="learners")  # fmt: skip
 
     # the school confirms

@@ -5,20 +5,14 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from confirmations.verification import verify_counts
+
 
 class Command(BaseCommand):
     help = "Recompute live headcounts from learners and compare with the counters and confirmed snapshots."
 
     def handle(self, *args, **options):
-        from students.selectors import count_differences
-
-        institutions, lines = count_differences()
-        try:
-            from confirmations.selectors import snapshot_differences
-        except ImportError:
-            snapshot_differences = None
-        if snapshot_differences is not None:
-            lines = [*lines, *snapshot_differences()]
+        institutions, lines = verify_counts()
         if lines:
             for line in lines:
                 self.stdout.write(line)
