@@ -6,6 +6,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from lec.lib.errors import NotAuthenticated, Throttled
 from lec.lib.net import client_ip
 from lec.lib.schemas import ERRORS, Error
 from schools.schemas import OrgOut
@@ -35,22 +36,13 @@ class MeOut(Schema):
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, 400: ERRORS[400], 401: Error, 429: Error})
 def create_token(request, payload: TokenIn):
-    from lec.api import error_response
-
     credentials = {"username": payload.username}
     if AxesProxyHandler.is_locked(request, credentials):
-        return error_response(
-            request,
-            429,
-            {"detail": _("Too many failed attempts. Try again in 30 minutes."), "code": "throttled"},
-            {"Retry-After": str(LOCKOUT_SECONDS)},
-        )
+        raise Throttled(_("Too many failed attempts. Try again in 30 minutes."), retry_after=LOCKOUT_SECONDS)
     user = authenticate(request=request, username=payload.username, password=payload.password)
     if user is None:
         request.axes_locked_out = False  # the failure that reaches the limit still answers 401
-        return error_response(
-            request, 401, {"detail": _("Wrong username or password."), "code": "not_authenticated"}
-        )
+        raise NotAuthenticated(_("Wrong username or password."))
     user_logged_in.send(sender=user.__class__, request=request, user=user)  # axes resets the failure count
     raw, token = token_create(user=user, ip=client_ip(request))
     return {"token": raw, "expires_at": token.expires_at.isoformat()}

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lec.lib.errors import DomainError
+from lec.lib.errors import Code, DomainError
 from schools.models import Kind, Organisation
 
 from . import policy
@@ -64,7 +64,7 @@ def user_reset_permissions(*, user: User) -> None:
 
 
 class ProvisionError(DomainError):
-    code = "invalid"
+    code = Code.INVALID
     status = 400
 
     def __init__(self, lines: list[str]):

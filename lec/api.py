@@ -8,8 +8,14 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from accounts.api import router as accounts_router
 from accounts.services import token_user
-from lec.lib.errors import DomainError, Invalid
+from budget.api import router as budget_router
+from confirmations.api import router as confirmations_router
+from lec.lib.errors import Code, DomainError, Forbidden, Invalid, NotAuthenticated, NotFound
+from schools.api import router as schools_router
+from students.api import router as students_router
+from students.api_io import router as students_io_router
 
 
 class TokenAuth(HttpBearer):
@@ -109,7 +115,7 @@ def _validation(request, exc):
 
 @api.exception_handler(DomainError)
 def _domain(request, exc):
-    return error_response(request, exc.status, exc.body())
+    return error_response(request, exc.status, exc.body(), exc.headers())
 
 
 @api.exception_handler(ValidationError)
@@ -119,55 +125,46 @@ def _django_validation(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def _auth(request, exc):
-    return error_response(request, 401, {"detail": _("Log in first."), "code": "not_authenticated"})
+    return _domain(request, NotAuthenticated())
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return error_response(request, 404, {"detail": _("Not found."), "code": "not_found"})
+    return _domain(request, NotFound())
 
 
 @api.exception_handler(PermissionDenied)
 def _denied(request, exc):
-    return error_response(
-        request, 403, {"detail": _("You do not have permission to do this."), "code": "forbidden"}
-    )
+    return _domain(request, Forbidden())
 
 
-_HTTP_CODES = {400: "invalid", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 429: "throttled"}
+_HTTP_CODES = {
+    400: Code.INVALID,
+    401: Code.NOT_AUTHENTICATED,
+    403: Code.FORBIDDEN,
+    404: Code.NOT_FOUND,
+    429: Code.THROTTLED,
+}
 
 
 @api.exception_handler(HttpError)
 def _http(request, exc):
-    code = _HTTP_CODES.get(exc.status_code, "invalid_transition")
+    code = _HTTP_CODES.get(exc.status_code, Code.INVALID_TRANSITION)
     if exc.status_code == 400 and "csrf" in str(exc.message).lower():
-        return error_response(
-            request, 403, {"detail": _("CSRF check failed. Reload the page."), "code": "forbidden"}
-        )
+        return _domain(request, Forbidden(_("CSRF check failed. Reload the page.")))
     return error_response(request, exc.status_code, {"detail": str(exc.message), "code": code})
 
 
 def not_found_view(request, *args, **kwargs):
-    return error_response(request, 404, {"detail": _("Not found."), "code": "not_found"})
+    return _domain(request, NotFound())
 
 
-def _register_routers():
-    from accounts.api import router as accounts_router
-    from schools.api import router as schools_router
-
-    api.add_router("", accounts_router)
-    api.add_router("", schools_router)
-    from budget.api import router as budget_router
-
-    api.add_router("", budget_router)
-    for module in ("students.api", "students.api_io", "confirmations.api"):
-        try:
-            mod = __import__(module, fromlist=["router"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        api.add_router("", mod.router)
-
-
-_register_routers()
+for router in (
+    accounts_router,
+    schools_router,
+    budget_router,
+    students_router,
+    students_io_router,
+    confirmations_router,
+):
+    api.add_router("", router)

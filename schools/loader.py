@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lec.lib import generations
-from lec.lib.errors import DomainError
+from lec.lib.errors import Code, DomainError
 
 from .models import DEPTH, PARENT_KIND, Affiliation, Kind, LaoType, Organisation
 from .tree import derived_fields, tree_rebuild
@@ -18,7 +18,7 @@ _FIELDS = ("kind", "name_th", "name_en", "lao_type", "affiliation", "is_active")
 
 
 class LoadError(DomainError):
-    code = "invalid"
+    code = Code.INVALID
     status = 400
 
     def __init__(self, lines: list[str]):

@@ -47,6 +47,10 @@ class DomainError(Exception):
     def body(self) -> dict:
         return {"detail": str(self.message), "code": self.code, **self.extra}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer needs besides the body (a 429's Retry-After); lec/api.py sets them."""
+        return {}
+
 
 class NotFound(DomainError):
     status = 404
@@ -58,6 +62,27 @@ class Forbidden(DomainError):
     status = 403
     code = Code.FORBIDDEN
     default_message = gettext_lazy("You do not have permission to do this.")
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    code = Code.NOT_AUTHENTICATED
+    default_message = gettext_lazy("Log in first.")
+
+
+class Throttled(DomainError):
+    """Too many attempts: answered 429 with `Retry-After: retry_after` seconds."""
+
+    status = 429
+    code = Code.THROTTLED
+    default_message = gettext_lazy("Too many requests. Try again later.")
+
+    def __init__(self, message=None, *, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class Invalid(DomainError):
