@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "csp",
     "django_prometheus",
     "lec",
+    "lec.filestore",
     "schools",
     "accounts",
     "students",
@@ -123,6 +124,17 @@ else:
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
         }
     }
+# A hot standby for report reads (lec/db_router.py says which reads; the rest, and all writes, stay on default).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "") if DATABASE_URL else ""
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["lec.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                      "lec.db_router.ReplicaMiddleware")  # fmt: skip
+LEC_REPLICA_MAX_LAG = float(os.environ.get("LEC_REPLICA_MAX_LAG", "5"))
+LEC_REPLICA_PIN_SECONDS = float(os.environ.get("LEC_REPLICA_PIN_SECONDS", "15"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -155,6 +167,7 @@ CELERY_BEAT_SCHEDULE = {
     "round-reminders": {"task": "confirmations.tasks.send_round_reminders", "schedule": 3600.0},
     "verify-counts-nightly": {"task": "lec.tasks.verify_counts", "schedule": 24 * 3600.0},
     "purge-job-files-nightly": {"task": "lec.tasks.purge_job_files", "schedule": 24 * 3600.0},
+    "requeue-stale-jobs": {"task": "lec.jobs.requeue_stale_jobs", "schedule": max(1.0, LEC_JOB_LEASE_SECONDS / 2)},
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -194,15 +207,23 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Job uploads and prepared exports must be readable by every web node and worker: in production they live in
+# PostgreSQL (lec/filestore, docs/deployment.md "File storage"); `make run` keeps them under MEDIA_ROOT.
+LEC_FILE_STORAGE = os.environ.get("LEC_FILE_STORAGE", "database" if PRODUCTION else "filesystem")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "lec.filestore.storage.DatabaseStorage"
+        if LEC_FILE_STORAGE == "database"
+        else "django.core.files.storage.FileSystemStorage"
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_ROOT = BASE_DIR / "media"
+# Each node of `make cluster` has its own (deploy/cluster.py); shared files live in the configured storage.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
