@@ -167,7 +167,10 @@ CELERY_BEAT_SCHEDULE = {
     "round-reminders": {"task": "confirmations.tasks.send_round_reminders", "schedule": 3600.0},
     "verify-counts-nightly": {"task": "lec.tasks.verify_counts", "schedule": 24 * 3600.0},
     "purge-job-files-nightly": {"task": "lec.tasks.purge_job_files", "schedule": 24 * 3600.0},
-    "requeue-stale-jobs": {"task": "lec.jobs.requeue_stale_jobs", "schedule": max(1.0, LEC_JOB_LEASE_SECONDS / 2)},
+    "requeue-stale-jobs": {
+        "task": "lec.jobs.requeue_stale_jobs",
+        "schedule": max(1.0, LEC_JOB_LEASE_SECONDS / 2),
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"
