@@ -68,13 +68,19 @@ def resolve(round_id: int | None, fiscal_year: int | None):
     year = fiscal_year or selectors.fiscal_year_of(round_)
     book = selectors.rate_book(year)
     if not book:
-        raise invalid("fiscal_year", _("No budget rates are loaded for fiscal year %(year)s.") % {"year": year})
+        raise invalid(
+            "fiscal_year", _("No budget rates are loaded for fiscal year %(year)s.") % {"year": year}
+        )
     return round_, book
 
 
 def shaped(data: dict) -> dict:
     """api.md's body: amounts as decimal strings with 2 places, each rounded once from its exact value."""
-    keys = {"item": ("item", "pupils"), "child": ("code", "name_th"), "class_level": ("class_level", "pupils")}
+    keys = {
+        "item": ("item", "pupils"),
+        "child": ("code", "name_th"),
+        "class_level": ("class_level", "pupils"),
+    }
     rows = []
     for row in data["rows"]:
         kind = "item" if "item" in row else "child" if "code" in row else "class_level"
@@ -83,7 +89,9 @@ def shaped(data: dict) -> dict:
     return {**body, "rows": rows, "total": money_text(data["total"])}
 
 
-@router.get("/budget", response={200: BudgetOut, **ERRORS}, summary="Budget estimate from the confirmed headcounts")
+@router.get(
+    "/budget", response={200: BudgetOut, **ERRORS}, summary="Budget estimate from the confirmed headcounts"
+)
 def budget(
     request,
     organisation: str = Query(...),

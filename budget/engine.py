@@ -64,7 +64,9 @@ class Estimate:
     uncovered: dict = dataclasses.field(default_factory=lambda: defaultdict(int))
     pupils: dict = dataclasses.field(default_factory=lambda: defaultdict(int))
 
-    def add_group(self, book: RateBook, applies_to: str, level: str, size: int, pupils: int) -> dict[str, Decimal]:
+    def add_group(
+        self, book: RateBook, applies_to: str, level: str, size: int, pupils: int
+    ) -> dict[str, Decimal]:
         """Price one group; returns {item: amount} for callers that also sum per organisation."""
         self.pupils[level] += pupils
         priced = book.price(applies_to, level, size)

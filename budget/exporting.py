@@ -35,7 +35,9 @@ def _amounts(round_, organisation: Organisation, book, level: str) -> dict[int, 
     """{organisation id: {item: exact amount}} for the organisations at `level` under `organisation`."""
     if level == "lao" and organisation.kind in (Kind.DEPARTMENT, Kind.PROVINCE):
         out: dict = {}
-        for laos in selectors.province_parts(round_, book, selectors._province_ids(organisation), "laos").values():
+        for laos in selectors.province_parts(
+            round_, book, selectors._province_ids(organisation), "laos"
+        ).values():
             out.update(laos)
         return out
     if level == "lao":
@@ -78,7 +80,9 @@ def budget_export(*, user, round_, organisation: Organisation, book, fmt: str, l
           rows=len(rows), checksum=hashlib.sha256(data).hexdigest(), complete=True, format=fmt,
           filter={"round": round_.pk, "organisation": organisation.code, "level": level,
                   "fiscal_year": book.fiscal_year})  # fmt: skip
-    name = f"budget-{organisation.code}-{level}-{round_.academic_year}-{round_.term}-fy{book.fiscal_year}.{fmt}"
+    name = (
+        f"budget-{organisation.code}-{level}-{round_.academic_year}-{round_.term}-fy{book.fiscal_year}.{fmt}"
+    )
     if fmt == "csv":
         response = HttpResponse(data, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -56,11 +56,17 @@ class RateLike:
         return self.rate * (self.days or 1) if self.unit == Unit.PER_DAY else self.rate
 
     def covers_size(self, size: int) -> bool:
-        return (self.size_min is None or size >= self.size_min) and (self.size_max is None or size <= self.size_max)
+        return (self.size_min is None or size >= self.size_min) and (
+            self.size_max is None or size <= self.size_max
+        )
 
     def overlaps(self, other: "RateLike") -> bool:
         """Same year, item and kind, a level in common and pupil bands that meet: the estimate could not choose."""
-        if (self.fiscal_year, self.item, self.applies_to) != (other.fiscal_year, other.item, other.applies_to):
+        if (self.fiscal_year, self.item, self.applies_to) != (
+            other.fiscal_year,
+            other.item,
+            other.applies_to,
+        ):
             return False
         if not set(self.level_codes) & set(other.level_codes):
             return False
@@ -106,7 +112,9 @@ class BudgetRate(RateLike, models.Model):
         verbose_name_plural = _("budget rates")
 
     def __str__(self):
-        return f"FY{self.fiscal_year} {self.item} {self.applies_to} {self.levels} {self.band_text}: {self.rate}"
+        return (
+            f"FY{self.fiscal_year} {self.item} {self.applies_to} {self.levels} {self.band_text}: {self.rate}"
+        )
 
 
 def level_key(codes) -> str:

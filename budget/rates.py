@@ -147,7 +147,9 @@ def _levels(text: str, applies_to: str) -> list[str]:
     taught = levels.taught_by("cdc" if applies_to == AppliesTo.CDC else "school")
     wrong = [c for c in codes if c not in taught]
     if wrong:
-        raise ValueError(_("%(codes)s is not taught by %(kind)s") % {"codes": ", ".join(wrong), "kind": applies_to})
+        raise ValueError(
+            _("%(codes)s is not taught by %(kind)s") % {"codes": ", ".join(wrong), "kind": applies_to}
+        )
     return codes
 
 
@@ -172,7 +174,9 @@ def overlap_problems(merged: list) -> list[tuple[int, str]]:
             if isinstance(other, RateRow):
                 text = _("its levels and pupil band overlap line %(n)s") % {"n": other.line}
             else:
-                text = _("its levels and pupil band overlap the stored rate for %(levels)s, pupils %(band)s") % {
+                text = _(
+                    "its levels and pupil band overlap the stored rate for %(levels)s, pupils %(band)s"
+                ) % {
                     "levels": other.levels,
                     "band": other.band_text,
                 }

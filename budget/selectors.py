@@ -38,15 +38,17 @@ def fiscal_year_of(round_: Round) -> int:
 
 def default_round() -> Round | None:
     """The open round, else the most recent one."""
-    return Round.objects.filter(state=Round.State.OPEN).first() or Round.objects.order_by(
-        "-academic_year", "-term"
-    ).first()
+    return (
+        Round.objects.filter(state=Round.State.OPEN).first()
+        or Round.objects.order_by("-academic_year", "-term").first()
+    )
 
 
 def previous_round(round_: Round) -> Round | None:
     return (
         Round.objects.filter(
-            Q(academic_year__lt=round_.academic_year) | Q(academic_year=round_.academic_year, term__lt=round_.term)
+            Q(academic_year__lt=round_.academic_year)
+            | Q(academic_year=round_.academic_year, term__lt=round_.term)
         )
         .order_by("-academic_year", "-term")
         .first()
@@ -116,7 +118,9 @@ def _price_laos(round_id: int, book: RateBook, province_ids: list[int]) -> dict[
     return {p: {"est": v["est"].plain(), "laos": dict(v["laos"])} for p, v in out.items()}
 
 
-def province_parts(round_: Round, book: RateBook, province_ids: list[int], detail: str = "est") -> dict[int, object]:
+def province_parts(
+    round_: Round, book: RateBook, province_ids: list[int], detail: str = "est"
+) -> dict[int, object]:
     """Each province's part ("est": its Estimate; "laos": {lao id: {item: amount}}), cached where its confirmed
     counter has not moved since, computed in one query for the others."""
     ns = generations.namespace() if "confirmed" in generations.BUMPED else None
@@ -174,7 +178,10 @@ def child_amounts(round_: Round, org: Organisation, book: RateBook) -> dict[int,
     """{direct child id: {item: exact amount}}."""
     if org.kind == Kind.DEPARTMENT:
         parts = province_parts(round_, book, _province_ids(org))
-        return {p: {item: pupils_amount[1] for item, pupils_amount in est.by_item().items()} for p, est in parts.items()}
+        return {
+            p: {item: pupils_amount[1] for item, pupils_amount in est.by_item().items()}
+            for p, est in parts.items()
+        }
     if org.kind == Kind.PROVINCE:
         return province_parts(round_, book, [org.pk], detail="laos")[org.pk]
     if org.kind != Kind.LAO:
@@ -202,13 +209,18 @@ def missing(round_: Round, org: Organisation) -> list[str]:
     """Codes of the active direct children whose numbers the estimate lacks because they have not confirmed:
     institutions (their `learners`), other-affiliation schools (their LAO's `other_schools`), LAOs (any scope
     that applies), provinces (their one confirmation)."""
+
     def confirmed(scope, field="pk"):
         return Exists(Confirmation.objects.filter(round=round_, scope=scope, state=CONFIRMED,
                                                   organisation_id=OuterRef(field)))  # fmt: skip
 
     kids = Organisation.objects.filter(parent=org, is_active=True)
     if org.kind == Kind.LAO:
-        codes = list(kids.filter(kind__in=INSTITUTIONS).exclude(confirmed(Scope.LEARNERS)).values_list("code", flat=True))
+        codes = list(
+            kids.filter(kind__in=INSTITUTIONS)
+            .exclude(confirmed(Scope.LEARNERS))
+            .values_list("code", flat=True)
+        )
         if not Confirmation.objects.filter(round=round_, organisation=org, scope=Scope.OTHER_SCHOOLS,
                                            state=CONFIRMED).exists():  # fmt: skip
             codes += kids.filter(kind=Kind.OTHER_SCHOOL).values_list("code", flat=True)
@@ -224,7 +236,9 @@ def missing(round_: Round, org: Organisation) -> list[str]:
         laos = laos.filter(Q(has_learners=True, learners_ok=False) | Q(has_other=True, other_ok=False))
         return sorted(laos.values_list("code", flat=True))
     if org.kind == Kind.DEPARTMENT:
-        return sorted(kids.filter(kind=Kind.PROVINCE).exclude(confirmed(Scope.LEARNERS)).values_list("code", flat=True))
+        return sorted(
+            kids.filter(kind=Kind.PROVINCE).exclude(confirmed(Scope.LEARNERS)).values_list("code", flat=True)
+        )
     return []
 
 
@@ -270,6 +284,7 @@ def explain(round_: Round, org: Organisation, book: RateBook, item: str = "", cl
     """Every priced line behind a figure: for an LAO or an institution, one line per institution × level × item
     (pupils × rate × days, the rate row, the snapshot it came from); above, one line per kind × level × rate row
     summed over the area, with each child's amount to drill into."""
+
     def wanted(i, lvl):
         return (not item or i == item) and (not class_level or lvl == class_level)
 
@@ -338,7 +353,9 @@ def compare(round_: Round, previous: Round | None, org: Organisation, book: Rate
     changed = []
     if previous is not None:
         a, b = institution_amounts(round_, org, book), institution_amounts(previous, org, book)
-        deltas = sorted(((a.get(k, ZERO) - b.get(k, ZERO), k) for k in set(a) | set(b)), key=lambda d: (-abs(d[0]), d[1]))
+        deltas = sorted(
+            ((a.get(k, ZERO) - b.get(k, ZERO), k) for k in set(a) | set(b)), key=lambda d: (-abs(d[0]), d[1])
+        )
         ids = [k for d, k in deltas[:top] if d]
         orgs = Organisation.objects.in_bulk(ids)
         changed = [{"org": orgs[k], "before": b.get(k, ZERO), "now": a.get(k, ZERO),
@@ -351,6 +368,8 @@ def what_if(round_: Round, org: Organisation, book: RateBook, proposed: RateBook
     """The estimate with the stored rates and with a proposed set that is not saved, per item."""
     now, then = estimate(round_, org, book), estimate(round_, org, proposed)
     a, b = now.by_item(), then.by_item()
-    items = [{"item": i, "now": a[i][1], "proposed": b[i][1], "change": b[i][1] - a[i][1]} for i in Item.values]
+    items = [
+        {"item": i, "now": a[i][1], "proposed": b[i][1], "change": b[i][1] - a[i][1]} for i in Item.values
+    ]
     return {"items": items, "total_now": now.total, "total_proposed": then.total,
             "change": then.total - now.total, "uncovered": then.uncovered_rows()}  # fmt: skip

@@ -15,6 +15,7 @@ class LoadResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    years: list = dataclasses.field(default_factory=list)
 
     def summary(self) -> str:
         return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}"
@@ -41,6 +42,7 @@ def rates_load(*, data: bytes, acting_user=None, ip: str | None = None, dry_run:
         if problems:
             raise RatesError(problems)
         result = _upsert(rows, {(r.fiscal_year, *r.key): r for r in stored}, acting_user, dry_run)
+        result.years = years
         if not dry_run:
             audit(user=acting_user, action="load_budget_rates", ip=ip, years=years, summary=result.summary())
     return result

@@ -10,7 +10,7 @@ from pathlib import Path
 from lec.compilemo import ROOT
 from lec.compilemo import main as compile_all
 
-APPS = ("accounts", "schools", "students", "confirmations")
+APPS = ("accounts", "schools", "students", "confirmations", "budget")
 
 
 def extract(root: Path = ROOT) -> None:

@@ -18,6 +18,7 @@ urlpatterns = [
     re_path(r"^api/v1/.*$", not_found_view),
     path("", include("accounts.urls")),
     path("o/", include("schools.urls")),
+    path("", include("budget.urls")),
     path("manage/", include("schools.urls_manage")),
     path("", include("students.urls")),
     path("", include("students.urls_io")),

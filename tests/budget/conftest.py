@@ -88,8 +88,15 @@ def build_world(client) -> World:
     counts(nodes["school_c"], p1=(1, 1))  # not confirmed either
     users = {
         name: UserFactory(username=f"b_{name}", organisation=o)
-        for name, o in {"dept": dept, "p1": p1, "p2": p2, "lao_a": lao_a, "lao_b": lao_b, "lao_c": lao_c,
-                        **nodes}.items()  # fmt: skip
+        for name, o in {
+            "dept": dept,
+            "p1": p1,
+            "p2": p2,
+            "lao_a": lao_a,
+            "lao_b": lao_b,
+            "lao_c": lao_c,
+            **nodes,
+        }.items()  # fmt: skip
         if o.kind != Kind.OTHER_SCHOOL
     }
     rnd = make_round()
@@ -109,11 +116,15 @@ def build_world(client) -> World:
     }  # fmt: skip
     for name, body in entries.items():
         lao = "lao_a" if name == "o41" else "lao_b"
-        r = world.call("put", f"/api/v1/other-schools/{nodes[name].code}/headcounts?round={rnd.pk}", lao, body)
+        r = world.call(
+            "put", f"/api/v1/other-schools/{nodes[name].code}/headcounts?round={rnd.pk}", lao, body
+        )
         assert r.status_code == 200, r.content
     for lao in ("lao_a", "lao_b"):
         code = getattr(world, lao).code
-        r = world.call("post", f"/api/v1/organisations/{code}/confirm", lao, {"round": rnd.pk, "scope": "other_schools"})
+        r = world.call(
+            "post", f"/api/v1/organisations/{code}/confirm", lao, {"round": rnd.pk, "scope": "other_schools"}
+        )
         assert r.status_code == 200, r.content
     return world
 

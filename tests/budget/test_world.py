@@ -35,7 +35,9 @@ NATIONAL_PUPILS = {"lunch": 248, "milk": 248, "per_head": 155}
 
 
 def get(world, who, org, by="item", extra=""):
-    r = world.call("get", f"/api/v1/budget?round={world.round.pk}&organisation={org.code}&by={by}{extra}", who)
+    r = world.call(
+        "get", f"/api/v1/budget?round={world.round.pk}&organisation={org.code}&by={by}{extra}", who
+    )
     assert r.status_code == 200, r.content
     return r.json()
 
@@ -61,7 +63,10 @@ def test_province_equals_the_sum_of_its_laos(world):
     assert by_item(body) == NATIONAL
     assert body["total"] == "2100231.20"
     children = get(world, "p1", world.p1, by="child")
-    assert [(r["code"], r["amount"]) for r in children["rows"]] == [("LAO-A", "835687.20"), ("LAO-B", "1264544.00")]
+    assert [(r["code"], r["amount"]) for r in children["rows"]] == [
+        ("LAO-A", "835687.20"),
+        ("LAO-B", "1264544.00"),
+    ]
     assert children["missing"] == ["LAO-A", "LAO-B"]  # LAO-A and LAO-B have not confirmed their learners
 
 
@@ -107,7 +112,11 @@ def test_each_institution_by_item(world, name, expected):
 
 def test_other_schools_seen_by_their_lao(world):
     assert get(world, "lao_a", world.o41)["total"] == "294847.40"
-    assert by_item(get(world, "lao_b", world.o120)) == {"lunch": "384000.00", "milk": "143312.00", "per_head": "0.00"}
+    assert by_item(get(world, "lao_b", world.o120)) == {
+        "lunch": "384000.00",
+        "milk": "143312.00",
+        "per_head": "0.00",
+    }
     assert get(world, "lao_b", world.o_closed)["total"] == "0.00"
 
 
