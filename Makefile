@@ -3,15 +3,29 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint venv messages bench bench-smoke loadtest clean
+.PHONY: run test lint venv venv-test venv-bench messages bench bench-smoke loadtest clean
 
-$(VENV)/.installed: pyproject.toml
+# One stamp per extra: `make run` installs only what running needs; `make test` after `make run` still installs
+# the test extra (pytest, ruff, import-linter); the benchmarks add the bench extra.
+$(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[test,bench]"
 	touch $@
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed-run
+venv-test: $(VENV)/.installed-test
+venv-bench: $(VENV)/.installed-bench
 
 run: venv
 	$(PY) manage.py migrate --noinput
@@ -19,24 +33,25 @@ run: venv
 	@echo "LEC is at http://127.0.0.1:8000 (Ctrl+C to stop)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: venv
+test: venv-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: venv
+lint: venv-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Regenerate the Thai catalogues (needs GNU gettext), then compile them; both are committed.
-messages: venv
+messages: venv-test
 	$(PY) -m lec.messages
 
-bench: venv
+bench: venv-bench
 	$(PY) -m tests.perf.bench $(BENCH_ARGS)
 
-bench-smoke: venv
+bench-smoke: venv-bench
 	$(PY) -m tests.perf.bench --fraction 0.001 --repeat 3 --smoke
 
-loadtest: venv
+loadtest: venv-bench
 	$(PY) -m tests.perf.loadtest $(LOADTEST_ARGS)
 
 clean:

@@ -1,4 +1,4 @@
-"""/auth/token and /me."""
+"""/auth/token: an API token for a username and password, and its revocation (/me is in schools/api.py)."""
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
@@ -9,9 +9,7 @@ from ninja import Router, Schema, Status
 from lec.lib.errors import NotAuthenticated, Throttled
 from lec.lib.net import client_ip
 from lec.lib.schemas import ERRORS, Error
-from schools.schemas import OrgOut
 
-from . import policy
 from .services import token_create, token_revoke
 
 router = Router(tags=["auth"])
@@ -26,12 +24,6 @@ class TokenIn(Schema):
 class TokenOut(Schema):
     token: str
     expires_at: str
-
-
-class MeOut(Schema):
-    username: str
-    organisation: OrgOut | None
-    permissions: list[str]
 
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, 400: ERRORS[400], 401: Error, 429: Error})
@@ -54,13 +46,3 @@ def revoke_token(request):
     if token is not None:
         token_revoke(token=token)
     return Status(204, None)
-
-
-@router.get("/me", response={200: MeOut, 401: Error}, tags=["organisations"])
-def me(request):
-    user = request.user
-    return {
-        "username": user.username,
-        "organisation": user.organisation,
-        "permissions": policy.granted_actions(user),
-    }

@@ -1,4 +1,5 @@
-"""/organisations/{code}, its children, and the LAO's other-affiliation schools and their headcounts."""
+"""/me (the user, their organisation and permissions), /organisations/{code}, its children, and the LAO's
+other-affiliation schools and their headcounts."""
 
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -6,14 +7,24 @@ from ninja import Query, Router
 
 from accounts import policy
 from lec.lib.errors import NotFound, invalid
-from lec.lib.schemas import ERRORS, ERRORS_409
+from lec.lib.schemas import ERRORS, ERRORS_409, Error
 
 from . import services
 from .models import Kind, Organisation, Round
-from .schemas import EntryIn, EntryOut, OrgOut
+from .schemas import EntryIn, EntryOut, MeOut, OrgOut
 from .selectors import children_of, entry_counts, lao_other_schools, other_school_entry
 
 router = Router(tags=["organisations"])
+
+
+@router.get("/me", response={200: MeOut, 401: Error})
+def me(request):
+    user = request.user
+    return {
+        "username": user.username,
+        "organisation": user.organisation,
+        "permissions": policy.granted_actions(user),
+    }
 
 
 @router.get("/organisations/{code}", response={200: OrgOut, **ERRORS})

@@ -30,6 +30,12 @@ class OrgOut(Schema):
 _Count = Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 0, "default": 0})]
 
 
+class MeOut(Schema):
+    username: str
+    organisation: OrgOut | None
+    permissions: list[str]
+
+
 class CountIn(Schema):
     class_level: Annotated[
         Any, WithJsonSchema({"type": "string", "description": "a school class level code"})
