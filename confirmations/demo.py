@@ -9,11 +9,12 @@ from schools.models import Organisation, Round
 
 from . import rounds as round_services
 from . import services
-from .models import Confirmation
+from .models import Confirmation, Scope
 
 # Confirmed in the demo (by the admin, standing in for their staff); demo_school and demo_cdc are left to do it.
-CONFIRMED = [("1050100002", "learners"), ("1050000001", "learners"), ("5000001", "learners"),
-             ("2050300001", "learners"), ("1030000001", "learners")]  # fmt: skip
+CONFIRMED = [
+    (code, Scope.LEARNERS) for code in ("1050100002", "1050000001", "5000001", "2050300001", "1030000001")
+]
 
 
 def seed(stdout) -> None:
@@ -34,8 +35,12 @@ def seed(stdout) -> None:
     if round_.state == Round.State.OPEN and admin is not None:
         for code, scope in CONFIRMED:
             org = Organisation.objects.filter(code=code).first()
-            if org is None or Confirmation.objects.filter(round=round_, organisation=org, scope=scope,
-                                                          state="confirmed").exists():  # fmt: skip
+            if (
+                org is None
+                or Confirmation.objects.filter(
+                    round=round_, organisation=org, scope=scope, state=Confirmation.State.CONFIRMED
+                ).exists()
+            ):
                 continue
             services.confirmation_confirm(
                 acting_user=admin, round_id=round_.pk, organisation=org, scope=scope

@@ -1,8 +1,10 @@
-"""The confirmation state machine (design.md "Rounds and confirmation", rules 1–10) and round management.
+"""The confirmation state machine (design.md "Rounds and confirmation", rules 1–10). Round management (create,
+open, close, the beat tick) is confirmations.rounds; notifications are confirmations.notifications.
 
 Every transition is one row of TRANSITIONS — who may do it, what must hold, what it does — applied by `_apply`,
 which in one transaction share-locks the round, locks the parent organisation row and then the child's
-(`FOR NO KEY UPDATE`, always in that order), checks, changes, appends the event and queues notifications.
+(`FOR NO KEY UPDATE`, always in that order), checks, changes, appends the event and queues notifications
+(their e-mail through confirmations.tasks after commit: services → tasks → notifications, one way).
 """
 
 import dataclasses
@@ -396,7 +398,7 @@ def unlock_request_decide(
 
 
 @dataclasses.dataclass
-class BulkResult:
+class BulkUnlockResult:
     code: str
     name_th: str
     scope: str
@@ -407,7 +409,7 @@ class BulkResult:
 
 def confirmation_bulk_unlock(
     *, acting_user, round_id: int, parent: Organisation, codes: list[str], reason: str, ip: str | None = None
-) -> list[BulkResult]:
+) -> list[BulkUnlockResult]:
     """Unlock many children of a province (its LAOs, every confirmed scope) or of the department (its provinces),
     each in its own transaction, with a result per item."""
     if not (reason or "").strip():
@@ -418,7 +420,7 @@ def confirmation_bulk_unlock(
     for code in codes:
         child = children.get(code)
         if child is None:
-            results.append(BulkResult(code, "", "", False, Code.NOT_FOUND, str(_("Not found."))))
+            results.append(BulkUnlockResult(code, "", "", False, Code.NOT_FOUND, str(_("Not found."))))
             continue
         scopes = sorted(confirmed.get(child.id, ())) or [Scope.LEARNERS]
         for scope in scopes:
@@ -431,9 +433,11 @@ def confirmation_bulk_unlock(
                     reason=reason,
                     ip=ip,
                 )
-                results.append(BulkResult(code, child.name_th, scope, True))
+                results.append(BulkUnlockResult(code, child.name_th, scope, True))
             except DomainError as exc:
-                results.append(BulkResult(code, child.name_th, scope, False, exc.code, str(exc.message)))
+                results.append(
+                    BulkUnlockResult(code, child.name_th, scope, False, exc.code, str(exc.message))
+                )
     return results
 
 

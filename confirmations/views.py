@@ -23,6 +23,7 @@ from . import selectors, services
 from .forms import ReasonForm, RoundForm
 from .models import Confirmation, Scope
 from .selectors.dashboard import ENTERED, REQUESTED
+from .selectors.headcounts import ALL
 
 CONFIRMED = Confirmation.State.CONFIRMED
 STATUS_FILTERS = (Confirmation.State.OPEN, CONFIRMED, REQUESTED)
@@ -220,11 +221,7 @@ def report(request, code):
     org = policy.access_organisation(request.user, code)
     round_ = _round(request)
     source = request.GET.get("source") if request.GET.get("source") in ("confirmed", "live") else "confirmed"
-    scope = (
-        request.GET.get("scope")
-        if request.GET.get("scope") in ("learners", "other_schools", "all")
-        else "all"
-    )
+    scope = request.GET.get("scope") if request.GET.get("scope") in (*Scope.values, ALL) else ALL
     by = request.GET.get("by") if request.GET.get("by") in ("class_level", "child") else "class_level"
     data = selectors.headcounts(round_, org, source=source, scope=scope, by=by) if round_ else None
     if data:
