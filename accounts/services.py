@@ -175,15 +175,16 @@ def token_user(raw: str) -> tuple[User, ApiToken] | None:
 
 def audit(
     *,
-    user,
+    acting_user,
     action: str,
     organisation: Organisation | None = None,
     object_ref: str = "",
     ip: str | None = None,
     **detail,
 ) -> AuditLog:
+    """One audit log row: `acting_user` did `action` (None or an anonymous user: the system did)."""
     return AuditLog.objects.create(
-        user=user if getattr(user, "pk", None) else None,
+        user=acting_user if getattr(acting_user, "pk", None) else None,
         action=action,
         organisation=organisation,
         object_ref=str(object_ref),

@@ -41,7 +41,7 @@ def users_upload(request):
         except ProvisionError as exc:
             context["problems"] = exc.lines
         else:
-            audit(user=request.user, action="provision_users", ip=client_ip(request),
+            audit(acting_user=request.user, action="provision_users", ip=client_ip(request),
                   created=len(result.created), updated=result.updated)  # fmt: skip
             request.session[_PASSWORDS_KEY] = result.passwords
             messages.success(

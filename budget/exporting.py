@@ -76,7 +76,7 @@ def budget_export(*, user, round_, organisation: Organisation, book, fmt: str, l
         raise invalid("format", _("Choose csv or xlsx."))
     header, rows = budget_table(round_, organisation, book, level)
     data = _csv(header, rows) if fmt == "csv" else _xlsx(header, rows)
-    audit(user=user, action="export_budget", organisation=organisation, object_ref=organisation.code, ip=ip,
+    audit(acting_user=user, action="export_budget", organisation=organisation, object_ref=organisation.code, ip=ip,
           rows=len(rows), checksum=hashlib.sha256(data).hexdigest(), complete=True, format=fmt,
           filter={"round": round_.pk, "organisation": organisation.code, "level": level,
                   "fiscal_year": book.fiscal_year})  # fmt: skip

@@ -44,7 +44,13 @@ def rates_load(*, data: bytes, acting_user=None, ip: str | None = None, dry_run:
         result = _upsert(rows, {(r.fiscal_year, *r.key): r for r in stored}, acting_user, dry_run)
         result.years = years
         if not dry_run:
-            audit(user=acting_user, action="load_budget_rates", ip=ip, years=years, summary=result.summary())
+            audit(
+                acting_user=acting_user,
+                action="load_budget_rates",
+                ip=ip,
+                years=years,
+                summary=result.summary(),
+            )
     return result
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_export
 
 app_name = "confirmations"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("rounds/", views.rounds, name="rounds"),
     path("rounds/<int:round_id>/<str:action>/", views.round_action, name="round_action"),
+    path("o/<str:code>/export/headcounts/", views_export.export_headcounts, name="export_headcounts"),
 ]

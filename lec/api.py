@@ -12,10 +12,12 @@ from accounts.api import router as accounts_router
 from accounts.services import token_user
 from budget.api import router as budget_router
 from confirmations.api import router as confirmations_router
+from confirmations.api_export import router as confirmations_export_router
 from lec.lib.errors import Code, DomainError, Forbidden, Invalid, NotAuthenticated, NotFound
 from schools.api import router as schools_router
 from students.api import router as students_router
 from students.api_io import router as students_io_router
+from students.api_jobs import router as students_jobs_router
 
 
 class TokenAuth(HttpBearer):
@@ -165,6 +167,8 @@ for router in (
     budget_router,
     students_router,
     students_io_router,
+    students_jobs_router,
     confirmations_router,
+    confirmations_export_router,
 ):
     api.add_router("", router)

@@ -245,7 +245,7 @@ def _audit_entries(*, acting_user, lao, round, cleaned) -> None:
     from accounts.services import audit
 
     audit(
-        user=acting_user,
+        acting_user=acting_user,
         action="other_headcounts_save",
         organisation=lao,
         object_ref=f"round:{round.pk}",
@@ -416,7 +416,9 @@ def other_school_add(
     school.save()
     from accounts.services import audit
 
-    audit(user=acting_user, action="other_school_add", organisation=lao, object_ref=code, name_th=name_th)
+    audit(
+        acting_user=acting_user, action="other_school_add", organisation=lao, object_ref=code, name_th=name_th
+    )
     return school
 
 
@@ -444,7 +446,7 @@ def other_school_close(
         _write_entries(lao=lao, round=open_round, cleaned={school: (True, {})}, acting_user=acting_user)
     from accounts.services import audit
 
-    audit(user=acting_user, action="other_school_close", organisation=lao, object_ref=school.code,
+    audit(acting_user=acting_user, action="other_school_close", organisation=lao, object_ref=school.code,
           closed_on=closed_on.isoformat())  # fmt: skip
     return school
 
@@ -463,5 +465,5 @@ def other_school_reopen(*, school: Organisation, acting_user) -> Organisation:
     school.save(update_fields=["is_active", "closed_on", "updated_at"])
     from accounts.services import audit
 
-    audit(user=acting_user, action="other_school_reopen", organisation=lao, object_ref=school.code)
+    audit(acting_user=acting_user, action="other_school_reopen", organisation=lao, object_ref=school.code)
     return school

@@ -29,7 +29,7 @@ def organisations_upload(request):
             context["problems"] = exc.lines
         else:
             audit(
-                user=request.user,
+                acting_user=request.user,
                 action="load_organisations",
                 ip=client_ip(request),
                 summary=result.summary(),

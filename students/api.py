@@ -11,6 +11,7 @@ from schools.models import Kind, Organisation
 
 from . import selectors, services
 from .models import LEAVE_REASONS, Transfer
+from .models import Status as LearnerStatus
 from .schemas import (
     LearnerIn,
     LearnerList,
@@ -40,7 +41,7 @@ def _page(qs, page: int, page_size: int, count: int | None = None):
 def learners(
     request,
     code: str,
-    status: str = "active",
+    status: str = LearnerStatus.ACTIVE.value,
     class_level: str | None = None,
     room: str | None = None,
     search: str | None = None,
@@ -48,7 +49,7 @@ def learners(
     page_size: int = 50,
 ):
     org = policy.access_organisation(request.user, code)
-    if status not in ("active", "all", *LEAVE_REASONS):
+    if status not in (LearnerStatus.ACTIVE, "all", *LEAVE_REASONS):
         raise invalid("status", _("Use active, all, or a reason for leaving."))
     qs = selectors.learner_list(
         request.user, org, status=status, class_level=class_level or None, room=room, search=search

@@ -5,13 +5,15 @@ from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from accounts.policy import access_organisation
-from lec.lib.errors import Code, DomainError, NotFound, invalid
+from lec.lib.errors import Code, DomainError, invalid
 from lec.lib.net import client_ip
 from lec.lib.schemas import ERRORS, ERRORS_409
-from schools.models import INSTITUTION_KINDS, Round
+from lec.lib.spreadsheets import FileRefused
+from schools.models import INSTITUTION_KINDS
 
-from .exporting import headcounts_export, learners_export
-from .importing import FileRefused, learners_import
+from .exporting import learners_export
+from .importing import learners_import
+from .models import Status
 
 router = Router(tags=["import and export"])
 
@@ -25,30 +27,12 @@ def export_learners(
     request,
     code: str,
     fmt: str = Query("csv", alias="format"),
-    status: str = "active",
+    status: str = Status.ACTIVE.value,
 ):
     org = access_organisation(request.user, code, "export_learners")
-    return learners_export(user=request.user, organisation=org, fmt=fmt, status=status, ip=client_ip(request))
-
-
-@router.get(
-    "/headcounts/export",
-    response={200: None, **ERRORS},
-    summary="Headcounts per organisation at one level (male/female/total per class level, DMC codes)",
-)
-def export_headcounts(
-    request,
-    organisation: str,
-    round_id: int = Query(..., alias="round"),
-    fmt: str = Query("csv", alias="format"),
-    level: str = "institution",
-):
-    org = access_organisation(request.user, organisation, "export_learners")
-    rnd = Round.objects.filter(pk=round_id).first()
-    if rnd is None:
-        raise NotFound()
-    return headcounts_export(user=request.user, rnd=rnd, organisation=org, fmt=fmt, level=level,
-                             ip=client_ip(request))  # fmt: skip
+    return learners_export(
+        acting_user=request.user, organisation=org, fmt=fmt, status=status, ip=client_ip(request)
+    )
 
 
 class ProblemOut(Schema):

@@ -379,7 +379,7 @@ def learners_export(*, user, organisation: Organisation, fmt: str, status: str |
     }
 
     def log(count: int, checksum: str, complete: bool = True):
-        audit(user=user, action="export_learners", organisation=organisation, object_ref=organisation.code, ip=ip,
+        audit(acting_user=user, action="export_learners", organisation=organisation, object_ref=organisation.code, ip=ip,
               rows=count, checksum=checksum, complete=complete, **detail)  # fmt: skip
 
     name = _filename(organisation, "learners", fmt)
@@ -486,7 +486,7 @@ def headcounts_export(*, user, rnd, organisation: Organisation, fmt: str, level:
     detail = {"format": fmt, "filter": {"round": rnd.pk, "organisation": organisation.code, "level": level}}
 
     def log(count: int, checksum: str, complete: bool = True):
-        audit(user=user, action="export_headcounts", organisation=organisation, object_ref=organisation.code,
+        audit(acting_user=user, action="export_headcounts", organisation=organisation, object_ref=organisation.code,
               ip=ip, rows=count, checksum=checksum, complete=complete, **detail)  # fmt: skip
 
     name = _filename(organisation, f"headcounts-{level}-{rnd.academic_year}-{rnd.term}", fmt)
@@ -587,7 +587,7 @@ def export_job(job) -> None:
         else:
             count = write_xlsx(path, _("Learners"), [headers()], rows(), text_columns=(1, 2))
             checksum = _sha256_file(path)
-        audit(user=job.created_by, action="export_learners", organisation=organisation, object_ref=organisation.code,
+        audit(acting_user=job.created_by, action="export_learners", organisation=organisation, object_ref=organisation.code,
               rows=count, checksum=checksum, complete=True, format=fmt, masked=not full, job=job.pk,
               filter={"status": status, "organisation": organisation.code})  # fmt: skip
         with open(path, "rb") as fh:

@@ -20,7 +20,7 @@ class AuditedExportMixin(ExportMixin):
         data = super().get_export_data(file_format, request, queryset, **kwargs)
         raw = data.encode("utf-8") if isinstance(data, str) else data
         audit(
-            user=request.user,
+            acting_user=request.user,
             action="admin_export",
             object_ref=self.model._meta.label,
             ip=request.META.get("REMOTE_ADDR"),

@@ -265,7 +265,7 @@ def learner_view_logged(user, learner: Learner, *, ip: str | None = None) -> Non
     if getattr(user, "organisation_id", None) == learner.organisation_id:
         return
     audit(
-        user=user,
+        acting_user=user,
         action="learner_view",
         organisation=learner.organisation,
         object_ref=f"learner:{learner.pk}",

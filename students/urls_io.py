@@ -14,7 +14,6 @@ urlpatterns = [
     path("o/<str:code>/import/<int:job_id>/annotated.xlsx", views_io.import_annotated, name="annotated"),
     path("o/<str:code>/export/", views_io.export_page, name="export"),
     path("o/<str:code>/export/learners/", views_io.export_learners, name="export_learners"),
-    path("o/<str:code>/export/headcounts/", views_io.export_headcounts, name="export_headcounts"),
     path("o/<str:code>/export/jobs/<int:job_id>/", views_io.export_job_page, name="export_job"),
     path(
         "o/<str:code>/export/jobs/<int:job_id>/download/",

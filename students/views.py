@@ -32,9 +32,9 @@ def _institution(user, code, action="edit_learners") -> Organisation:
 @login_required
 def roster(request, code):
     org = policy.access_organisation(request.user, code)
-    status = request.GET.get("status") or "active"
-    if status not in ("active", "all", *LEAVE_REASONS):
-        status = "active"
+    status = request.GET.get("status") or Status.ACTIVE
+    if status not in (Status.ACTIVE, "all", *LEAVE_REASONS):
+        status = Status.ACTIVE
     class_level = request.GET.get("class_level") or ""
     if class_level not in levels.BY_CODE:
         class_level = ""
@@ -56,7 +56,7 @@ def roster(request, code):
         {
             k: v
             for k, v in (("q", search), ("class_level", class_level), ("room", room), ("status", status))
-            if v and not (k == "status" and v == "active")
+            if v and not (k == "status" and v == Status.ACTIVE)
         }
     )
     actions = set(policy.actions_on(request.user, org))
@@ -72,7 +72,7 @@ def roster(request, code):
             "filters": {"q": search, "class_level": class_level, "room": room, "status": status},
             "levels": [levels.BY_CODE[c] for c in level_codes],
             "rooms": selectors.rooms_of(org),
-            "statuses": [("active", Status.ACTIVE.label), ("all", _("Every status"))]
+            "statuses": [(Status.ACTIVE.value, Status.ACTIVE.label), ("all", _("Every status"))]
             + [(r, Status(r).label) for r in LEAVE_REASONS],
             "counts": selectors.live_counts(org),
             "actions": actions,
@@ -319,9 +319,10 @@ def identity_search(request, code):
 @login_required
 def transfers(request, code):
     org = policy.access_organisation(request.user, code)
-    incoming = selectors.transfer_list(request.user, direction="incoming", state="pending", organisation=org)
-    outgoing = selectors.transfer_list(request.user, direction="outgoing", state="pending", organisation=org)
-    decided = selectors.transfer_list(request.user, organisation=org).exclude(state="pending")[:20]
+    pending = Transfer.State.PENDING
+    incoming = selectors.transfer_list(request.user, direction="incoming", state=pending, organisation=org)
+    outgoing = selectors.transfer_list(request.user, direction="outgoing", state=pending, organisation=org)
+    decided = selectors.transfer_list(request.user, organisation=org).exclude(state=pending)[:20]
 
     def rows(qs):
         return [

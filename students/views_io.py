@@ -11,12 +11,15 @@ from django.views.decorators.http import require_POST
 from accounts.policy import access_organisation, can
 from lec.lib.errors import DomainError
 from lec.lib.net import client_ip
+from lec.lib.spreadsheets import MAX_BYTES, XLSX_CONTENT_TYPE, FileRefused
 from lec.models import Job
 from lec.services import job_advance, job_start
+from schools import grid_import
 from schools.models import INSTITUTION_KINDS, Kind, Round
 
 from . import exporting, importing
 from .importing import IMPORT, PREVIEW
+from .models import Status
 
 ALLOWED = (".xlsx", ".csv", ".txt")
 
@@ -34,10 +37,10 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(ALLOWED):
             raise forms.ValidationError(_("Upload an Excel (.xlsx) or CSV (.csv) file."))
-        if upload.size > importing.MAX_BYTES:
+        if upload.size > MAX_BYTES:
             raise forms.ValidationError(
                 _("This file is larger than %(mb)s MB. Split it into smaller files and upload each.")
-                % {"mb": importing.MAX_BYTES // (1024 * 1024)}
+                % {"mb": MAX_BYTES // (1024 * 1024)}
             )
         return upload
 
@@ -69,7 +72,7 @@ def import_start(request, code):
 
 def import_template(request, code):
     org = _institution(request, code)
-    response = HttpResponse(exporting.template_workbook(org.kind), content_type=exporting.XLSX_CONTENT_TYPE)
+    response = HttpResponse(exporting.template_workbook(org.kind), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="lec-learners-template.xlsx"'
     return response
 
@@ -122,7 +125,7 @@ def import_annotated(request, code, job_id):
     with job.file.open("rb") as fh:
         data = importing.annotate(fh, job.filename, job.result)
     stem = job.filename.rsplit(".", 1)[0]
-    response = HttpResponse(data, content_type=exporting.XLSX_CONTENT_TYPE)
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{stem}-problems.xlsx"'.encode(
         "ascii", "ignore"
     ).decode()
@@ -149,22 +152,14 @@ def export_page(request, code):
 def export_learners(request, code):
     org = access_organisation(request.user, code, "export_learners")
     fmt = request.GET.get("format", "csv")
-    status = request.GET.get("status", "active")
+    status = request.GET.get("status", Status.ACTIVE)
     if fmt == "xlsx" and request.GET.get("background") == "1":
         exporting.parse_status(status)
         job = job_start(kind=Job.Kind.EXPORT_LEARNERS, phase="export", organisation=org, acting_user=request.user,
                         params={"format": fmt, "status": status})  # fmt: skip
         return redirect("students_io:export_job", code=org.code, job_id=job.pk)
-    return exporting.learners_export(user=request.user, organisation=org, fmt=fmt, status=status,
+    return exporting.learners_export(acting_user=request.user, organisation=org, fmt=fmt, status=status,
                                      ip=client_ip(request))  # fmt: skip
-
-
-def export_headcounts(request, code):
-    org = access_organisation(request.user, code, "export_learners")
-    rnd = get_object_or_404(Round, pk=request.GET.get("round") or 0)
-    return exporting.headcounts_export(user=request.user, rnd=rnd, organisation=org,
-                                       fmt=request.GET.get("format", "xlsx"),
-                                       level=request.GET.get("level", "institution"), ip=client_ip(request))  # fmt: skip
 
 
 def export_job_page(request, code, job_id):
@@ -217,19 +212,19 @@ def other_schools_import(request, code):
     form = GridUploadForm(request.POST or None, request.FILES or None, rounds=rounds)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
-        rnd = next(r for r in rounds if r.pk == form.cleaned_data["round"])
+        round_ = next(r for r in rounds if r.pk == form.cleaned_data["round"])
         upload = form.cleaned_data["file"]
         try:
-            saved = importing.other_schools_import(lao=lao, round=rnd, source=upload.file, filename=upload.name,
-                                                   acting_user=request.user)  # fmt: skip
-        except importing.FileRefused as exc:
+            saved = grid_import.other_schools_import(lao=lao, round=round_, source=upload.file,
+                                                     filename=upload.name, acting_user=request.user)  # fmt: skip
+        except FileRefused as exc:
             problems = [exc.message]
-        except importing.GridProblems as exc:
+        except grid_import.GridProblems as exc:
             problems = exc.lines
         else:
             from django.contrib import messages
 
             messages.success(request, _("Headcounts saved for %(n)s schools.") % {"n": saved})
-            return redirect(reverse("schools:other_headcounts", args=[lao.code]) + f"?round={rnd.pk}")
+            return redirect(reverse("schools:other_headcounts", args=[lao.code]) + f"?round={round_.pk}")
     return render(request, "students/io/other_schools.html", {"org": lao, "form": form, "problems": problems,
                                                                "can_edit": can(request.user, "edit_other_schools", lao)})  # fmt: skip

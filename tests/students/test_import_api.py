@@ -68,8 +68,8 @@ def test_grid_import_wide_layout_csv(tree):
 
     from django.utils import timezone
 
+    from schools.grid_import import other_schools_import
     from schools.models import OtherSchoolEntry, Round
-    from students.importing import other_schools_import
 
     now = timezone.now()
     rnd = Round.objects.create(academic_year=2569, term=1, census_date=dt.date(2026, 6, 10), opens_at=now,
