@@ -66,7 +66,7 @@ def learner_list(
     user,
     organisation: Organisation,
     *,
-    status: str | None = "active",
+    status: str | None = Status.ACTIVE,
     class_level: str | None = None,
     room: str | None = None,
     search: str | None = None,
@@ -75,7 +75,7 @@ def learner_list(
     class level (domain.md order), room, last name, first name, id. `search` matches a name substring, or an
     exact identity for callers who see identities unmasked."""
     qs = subtree_learners(organisation).select_related("organisation").only(*ROSTER_FIELDS)
-    status = status or "active"
+    status = status or Status.ACTIVE
     if status != "all":
         qs = qs.filter(status=status)
     if class_level:
@@ -109,7 +109,7 @@ def learner_list_count(
 ) -> int | None:
     """The list's count from the counter table when the filters allow it (active learners by class level): a
     province's or the department's list then never counts hundreds of thousands of rows. None otherwise."""
-    if (status or "active") != "active" or room or clean_text(search):
+    if (status or Status.ACTIVE) != Status.ACTIVE or room or clean_text(search):
         return None
     qs = LearnerCount.objects.all()
     if organisation.is_institution:
