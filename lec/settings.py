@@ -276,7 +276,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "lec@localhost")
 
 # Background-job and import limits (api.md "import_learners").
 LEC_IMPORT_MAX_BYTES = 20 * 1024 * 1024
-LEC_IMPORT_MAX_ROWS = 50_000
 LEC_REMINDER_DAYS = int(os.environ.get("LEC_REMINDER_DAYS", "3"))
 LEC_API_TOKEN_HOURS = 12
 
