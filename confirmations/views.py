@@ -14,7 +14,7 @@ from accounts import policy
 from lec.lib import levels
 from lec.lib.errors import Code, DomainError, Invalid, NotFound
 from lec.lib.net import client_ip
-from lec.templatetags.thai import thdatetime
+from lec.lib.thai import format_datetime
 from schools.models import Kind, Organisation, Round
 
 from . import notifications as notices
@@ -109,7 +109,7 @@ def confirm_step(request, code):
         )
         messages.success(
             request,
-            _("Data confirmed on %(when)s.") % {"when": thdatetime(timezone.localtime(timezone.now()))},
+            _("Data confirmed on %(when)s.") % {"when": format_datetime(timezone.localtime(timezone.now()))},
         )
         return _back(org)
     context = {"org": org, "round": round_, "scope": scope}
