@@ -72,12 +72,9 @@ def setup_django(url: str) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
-    try:
-        from lec.celery import app
+    from lec.celery import app
 
-        app.conf.task_always_eager = True
-    except ImportError:
-        pass
+    app.conf.task_always_eager = True
 
 
 def seed(fraction: float, out) -> None:
