@@ -15,7 +15,8 @@ does not depend on who else (locust, PostgreSQL, other people's test suites) sha
 and the box's busy cores during the run are printed with it.
 
 --find-saturation keeps gunicorn up and runs steps of --step-time seconds, each offering about 1.5× the load
-of the one before (shorter think time, then more users), until p95 passes 500 ms or errors appear; the
+of the one before (more users from --start-users up to --users at the given think time, then shorter think
+time, then more users again), until p95 passes 500 ms or errors appear; the
 saturation point is the throughput of the last step still within 500 ms. --hog N runs N CPU-bound processes
 during the load (deadline day never has the machine to itself). --profile OUT samples the gunicorn workers
 with py-spy during the (first) run (samples that hold the GIL: Python on the CPU, not waiting) and prints
@@ -373,11 +374,14 @@ def measured_run(args, env, data_file, work, master, users, wait, seconds, step=
     return summary
 
 
-def saturation_steps(users: int, wait: str):
-    """Offered load ≈ users ÷ mean think time: shorten the think time by 1.5× a step down to 0.1 s, then add
-    users by 1.5× a step."""
+def saturation_steps(start: int, users: int, wait: str):
+    """Offered load ≈ users ÷ mean think time, 1.5× a step: first more users (from `start` up to `users`) at the
+    given think time, then shorter think time down to 0.1 s, then more users again."""
     lo, hi = (float(x) for x in wait.split(","))
-    mean = (lo + hi) / 2
+    mean, n = (lo + hi) / 2, min(start, users)
+    while n < users:
+        yield n, wait
+        n = min(users, int(n * 1.5))
     yield users, wait
     while mean > 0.1:
         mean /= 1.5
@@ -394,7 +398,7 @@ def find_saturation(args, env, data_file, work, master, out) -> dict:
         f"{'CPU ms/req':>10} {'busy cores':>10}  load average\n"
     )
     steps, best = [], None
-    for i, (users, wait) in enumerate(saturation_steps(args.users, args.wait)):
+    for i, (users, wait) in enumerate(saturation_steps(args.start_users, args.users, args.wait)):
         if users > args.max_users:
             break
         s = measured_run(args, env, data_file, work, master, users, wait, args.step_time, f"_step{i}", False)
@@ -446,6 +450,7 @@ def parse_args(argv):
     p.add_argument("--find-saturation", action="store_true", help="step the load up until p95 > --p95-limit")
     p.add_argument("--step-time", type=int, default=40, help="seconds per saturation step")
     p.add_argument("--p95-limit", type=float, default=500.0)
+    p.add_argument("--start-users", type=int, default=50, help="the saturation search's first step")
     p.add_argument("--max-users", type=int, default=1000, help="the saturation search stops here")
     p.add_argument("--profile", help="py-spy the gunicorn workers during the (first) run into this raw file")
     return p.parse_args(argv)
