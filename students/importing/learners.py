@@ -1,9 +1,13 @@
 """The learner import: read the file, validate every row with the learner rules, find identities held elsewhere,
 then write all or nothing through students.services.learners_bulk_upsert; and the job glue the Celery task calls."""
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 
+from django.db import transaction
+
+from lec.jobs import pause_for_tests
 from lec.lib.errors import Code, DomainError, learners_locked
 from lec.lib.spreadsheets import FileRefused
 
@@ -152,27 +156,38 @@ def learners_import(
 def import_job(job) -> None:
     """Run a learner import job's phase: `preview` (a dry run) or `import` (writes all or nothing)."""
 
+    writing = job.phase == IMPORT
+
     def progress(percent: int) -> None:
-        job.set_progress(percent, 100)
+        if writing:  # the heartbeat publishes it: an UPDATE here would hold the job row locked until commit
+            job.progress, job.total = percent, 100
+        else:
+            job.set_progress(percent, 100)
 
     try:
-        with job.file.open("rb") as fh:
-            outcome = learners_import(
-                organisation=job.organisation,
-                source=fh,
-                filename=job.filename,
-                acting_user=job.created_by,
-                dry_run=job.phase != IMPORT,
-                progress=progress,
-            )
+        # The write and the job's end commit together or not at all: a worker killed mid-write leaves nothing
+        # (PostgreSQL rolls its transaction back), and a run whose lease another worker took (finish raises
+        # LeaseLost) rolls its rows back, so an import re-run after a crash writes its learners exactly once.
+        with transaction.atomic() if writing else contextlib.nullcontext():
+            with job.file.open("rb") as fh:
+                outcome = learners_import(
+                    organisation=job.organisation,
+                    source=fh,
+                    filename=job.filename,
+                    acting_user=job.created_by,
+                    dry_run=not writing,
+                    progress=progress,
+                )
+            if writing:
+                pause_for_tests(job)
+            # a preview that found problems did its work (state done); an import with problems wrote nothing
+            job.finish(result={**outcome.as_dict(), "phase": job.phase}, failed=writing and not outcome.ok)
     except FileRefused as exc:
         job.finish(result={"refused": exc.message, "kind": exc.kind, "phase": job.phase}, failed=True)
         return
     except DomainError as exc:
         job.finish(result={"refused": str(exc.message), "code": exc.code, "phase": job.phase}, failed=True)
         return
-    result = {**outcome.as_dict(), "phase": job.phase}
-    job.finish(result=result, failed=not outcome.ok)
     if outcome.written:
         # the learners are in LEC now; the uploaded copy of their records is not kept
         job.file.delete(save=False)
