@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint venv venv-test venv-bench messages bench bench-smoke loadtest clean
+.PHONY: run test lint venv venv-test venv-bench messages bench bench-smoke loadtest clean cluster cluster-stop drill haproxy
 
 # One stamp per extra: `make run` installs only what running needs; `make test` after `make run` still installs
 # the test extra (pytest, ruff, import-linter); the benchmarks add the bench extra.
@@ -53,6 +53,22 @@ bench-smoke: venv-bench
 
 loadtest: venv-bench
 	$(PY) -m tests.perf.loadtest $(LOADTEST_ARGS)
+
+# The production topology on 127.0.0.1 (api.md section 3): haproxy :8080, web1/web2, two Celery workers, beat,
+# a streaming standby on :5433 and Redis with AOF on :6380; the PostgreSQL server on :5432 is the primary.
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq haproxy >/dev/null)
+	@command -v pg_basebackup >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql-15 >/dev/null)
+
+cluster: venv haproxy
+	$(PY) deploy/cluster.py start
+
+cluster-stop: venv
+	$(PY) deploy/cluster.py stop
+
+# Fault drills against a running cluster (`make drill DRILL_ARGS=--quick` for the short CI subset).
+drill: venv
+	$(PY) deploy/drill.py $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
