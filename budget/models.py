@@ -116,6 +116,32 @@ class BudgetRate(RateLike, models.Model):
             f"FY{self.fiscal_year} {self.item} {self.applies_to} {self.levels} {self.band_text}: {self.rate}"
         )
 
+    def clean(self):
+        """The admin's checks, as the loader's: known levels, a sane band and days, no overlap in the year."""
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        codes = [c.strip() for c in (self.levels or "").split("|")]
+        if not all(c in levels.BY_CODE for c in codes):
+            errors["levels"] = _("Use class-level codes separated by |, such as k1|k2|k3.")
+        else:
+            self.levels = level_key(codes)
+        if self.size_min is not None and self.size_max is not None and self.size_min > self.size_max:
+            errors["size_max"] = _("The upper bound is below the lower bound.")
+        if (self.unit == Unit.PER_DAY) != bool(self.days):
+            errors["days"] = _("Give days for a daily rate, and only for a daily rate.")
+        if not errors:
+            others = BudgetRate.objects.filter(
+                fiscal_year=self.fiscal_year, item=self.item, applies_to=self.applies_to
+            ).exclude(pk=self.pk)
+            clash = next((o for o in others if self.overlaps(o)), None)
+            if clash is not None:
+                errors["levels"] = _("These levels and pupil band overlap another rate: %(rate)s") % {
+                    "rate": clash
+                }
+        if errors:
+            raise ValidationError(errors)
+
 
 def level_key(codes) -> str:
     """The stored form of a set of level codes: domain.md order, joined by "|"."""

@@ -101,3 +101,23 @@ def test_dry_run_writes_nothing(tmp_path):
     code, out, _ = load(tmp_path, RATES.read_text(encoding="utf-8"), "--dry-run")
     assert (code, out.strip()) == (0, "created 20, updated 0, unchanged 0")
     assert BudgetRate.objects.count() == 0
+
+
+def test_the_admin_refuses_an_overlapping_or_malformed_rate(tmp_path):
+    from django.core.exceptions import ValidationError
+
+    load(tmp_path, HEADER + "2570,lunch,school,p1|p2,1,40,36,per_day,200\n")
+    clash = BudgetRate(fiscal_year=2570, item="lunch", applies_to="school", levels="p2", size_min=30, size_max=50,
+                       rate=Decimal(30), unit="per_day", days=200)  # fmt: skip
+    with pytest.raises(ValidationError) as exc:
+        clash.full_clean()
+    assert "levels" in exc.value.message_dict
+    bad = BudgetRate(fiscal_year=2570, item="milk", applies_to="school", levels="p9", rate=Decimal(1), unit="per_year",
+                     days=5)  # fmt: skip
+    with pytest.raises(ValidationError) as exc:
+        bad.full_clean()
+    assert {"levels", "days"} <= set(exc.value.message_dict)
+    fine = BudgetRate(fiscal_year=2570, item="lunch", applies_to="school", levels="p2|p1", size_min=41,
+                      rate=Decimal(27), unit="per_day", days=200)  # fmt: skip
+    fine.full_clean()
+    assert fine.levels == "p1|p2"

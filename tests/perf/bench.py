@@ -424,7 +424,27 @@ def targets() -> list[Target]:
         T("learner search by identity (LAO)",
           lambda c: f"/api/v1/organisations/{c.school.lao.code}/learners?search={c.identity}",
           lambda c: c.school.lao, budget_ms=60),
+        T("national budget estimate",
+          lambda c: f"/api/v1/budget?round={c.round.id}&organisation=DLA", lambda c: c.dept,
+          once=lambda c: _budget_rates(c), floor=floor_headcounts("confirmed"), budget_ms=100),
+        T("national budget by province",
+          lambda c: f"/api/v1/budget?round={c.round.id}&organisation=DLA&by=child", lambda c: c.dept,
+          once=lambda c: _budget_rates(c), floor=floor_headcounts("confirmed"), budget_ms=100),
+        T("province budget page", lambda c: _page("budget:estimate", c.province.code), lambda c: c.province,
+          api=False, once=lambda c: _budget_rates(c)),
     ]  # fmt: skip
+
+
+def _budget_rates(ctx) -> None:
+    """The budget targets price with the example rates (budget/data), loaded for the round's fiscal year."""
+    from budget.models import BudgetRate
+    from budget.selectors import fiscal_year_of
+    from budget.services import rates_load
+
+    year = fiscal_year_of(ctx.round)
+    if not BudgetRate.objects.filter(fiscal_year=year).exists():
+        text = (ROOT / "budget" / "data" / "rates_fy2570.csv").read_text(encoding="utf-8")
+        rates_load(data=text.replace("\n2570,", f"\n{year},").encode())
 
 
 def _make_lao_ready(ctx) -> None:
