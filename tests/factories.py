@@ -1,13 +1,15 @@
 """factory-boy factories and a ready-made organisation tree for tests. Identities here are synthetic."""
 
 import dataclasses
+import datetime as dt
 import json
 
 import factory
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_reset_permissions
-from schools.models import Kind, Organisation
+from schools.models import Kind, Organisation, OtherSchoolEntry, Round
 from schools.tree import derived_fields
 
 PASSWORD = "test-pass-2569"
@@ -58,6 +60,62 @@ def org(kind, parent=None, code=None, **kw) -> Organisation:
     if code:
         kw["code"] = code
     return OrganisationFactory(kind=kind, parent=parent, **kw)
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    """A round whose window contains now; `state` open unless told (only one round may be open)."""
+
+    class Meta:
+        model = Round
+
+    academic_year = 2569
+    term = 2
+    census_date = factory.LazyAttribute(
+        lambda r: dt.date(r.academic_year - 543, 6 if r.term == 1 else 11, 10)
+    )
+    opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=14))
+    state = Round.State.OPEN
+
+
+def make_learner(organisation: Organisation, acting_user=None, **data):
+    """A learner created through students.services.learner_create, so the counters stay right. `data` overrides
+    tests.students.helpers.learner_input (level p1, a fresh synthetic national ID)."""
+    from students.services import learner_create
+    from tests.students.helpers import learner_input
+
+    level = data.pop("class_level", "p1")
+    return learner_create(
+        organisation=organisation, data=learner_input(level, **data), acting_user=acting_user
+    )
+
+
+def make_confirmation(organisation: Organisation, round_, scope: str = "learners", user=None):
+    """A confirmation made through confirmations.services by the organisation's own staff (snapshot, lock and
+    event included); the preconditions of design.md rules 1–4 must hold."""
+    from confirmations.services import confirmation_confirm
+
+    user = user or User.objects.filter(organisation=organisation).first()
+    return confirmation_confirm(acting_user=user, round_id=round_.pk, organisation=organisation, scope=scope)
+
+
+def make_other_school_entry(
+    school: Organisation, round_, closed: bool = False, acting_user=None, **per_level
+):
+    """An LAO's headcount entry for one other-affiliation school through schools.services; `per_level` is
+    level=(male, female), e.g. p1=(3, 4)."""
+    from schools.services import other_school_headcounts_save
+
+    counts = [{"class_level": level, "male": m, "female": f} for level, (m, f) in per_level.items()]
+    lao = school.parent
+    acting_user = acting_user or User.objects.filter(organisation=lao).first()
+    other_school_headcounts_save(
+        lao=lao,
+        round=round_,
+        acting_user=acting_user,
+        entries={school.code: {"closed": closed, "counts": counts}},
+    )
+    return OtherSchoolEntry.objects.get(round=round_, school=school)
 
 
 @dataclasses.dataclass
