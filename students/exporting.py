@@ -9,6 +9,7 @@ import tempfile
 
 import openpyxl
 from django.core.files import File
+from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import translation
@@ -292,12 +293,15 @@ def export_job(job) -> None:
     os.close(fd)
     try:
         count, checksum = _write_file(path, fmt, rows())
-        audit(acting_user=job.created_by, action="export_learners", organisation=organisation, object_ref=organisation.code,
-              rows=count, checksum=checksum, complete=True, format=fmt, masked=not full, job=job.pk,
-              filter={"status": status, "organisation": organisation.code})  # fmt: skip
-        with open(path, "rb") as fh:
-            job.output.save(export_filename(organisation.code, "learners", fmt), File(fh), save=False)
-        job.save(update_fields=["output"])
-        job.finish(result={"rows": count, "checksum": checksum})
+        # the audit row, the stored file (in the database storage) and the job's end commit together: a run
+        # that lost its lease to another worker (finish raises) leaves neither a second file nor a second row
+        with transaction.atomic():
+            audit(acting_user=job.created_by, action="export_learners", organisation=organisation, object_ref=organisation.code,
+                  rows=count, checksum=checksum, complete=True, format=fmt, masked=not full, job=job.pk,
+                  filter={"status": status, "organisation": organisation.code})  # fmt: skip
+            with open(path, "rb") as fh:
+                job.output.save(export_filename(organisation.code, "learners", fmt), File(fh), save=False)
+            job.save(update_fields=["output"])
+            job.finish(result={"rows": count, "checksum": checksum})
     finally:
         os.unlink(path)

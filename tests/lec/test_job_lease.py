@@ -130,3 +130,20 @@ def test_the_heartbeat_renews_the_lease_and_publishes_progress(settings):
         seen = Job.objects.get(pk=job.pk)
     assert seen.heartbeat_at > started and (seen.progress, seen.total) == (40, 100)
     assert not Job.objects.filter(Job.stale_q(), pk=job.pk).exists()
+
+
+def test_an_export_that_lost_its_lease_leaves_no_file_and_no_audit_row(tree, settings):
+    from accounts.models import AuditLog
+    from lec.filestore.models import StoredFile
+    from students.exporting import export_job
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "lec.filestore.storage.DatabaseStorage"}}
+    job = Job.objects.create(kind=Job.Kind.EXPORT_LEARNERS, phase="export", organisation=tree.school1,
+                             created_by=tree.users["school1"], params={"format": "csv", "status": "active"})  # fmt: skip
+    assert job.claim("export")
+    Job.objects.filter(pk=job.pk).update(claimed_by="w2@elsewhere:1:abc")  # re-claimed while this run wrote
+    with pytest.raises(LeaseLost):
+        export_job(job)
+    assert not StoredFile.objects.exists()
+    assert not AuditLog.objects.filter(action="export_learners").exists()
+    assert Job.objects.get(pk=job.pk).output.name in ("", None)
