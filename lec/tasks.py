@@ -28,16 +28,11 @@ def purge_job_files(days: int = 7) -> int:
 
 @shared_task(name="lec.tasks.verify_counts")
 def verify_counts() -> dict:
-    """Recount live headcounts; log every difference (a difference is a bug: counters change with each write)."""
-    from students.selectors import count_differences
+    """Recount live headcounts and check the confirmed snapshots (confirmations.verification, the same function
+    as `manage.py verify_counts`); log every difference (a difference is a bug)."""
+    from confirmations import verification
 
-    institutions, lines = count_differences()
-    try:
-        from confirmations.selectors import snapshot_differences
-    except ImportError:
-        pass
-    else:
-        lines = [*lines, *snapshot_differences()]
+    institutions, lines = verification.verify_counts()
     for line in lines:
         logger.error("verify_counts: %s", line)
     return {"institutions": institutions, "differences": lines}
