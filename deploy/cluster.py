@@ -196,6 +196,8 @@ def lec_env(name: str | None = None) -> dict:
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",
     )
+    # A dead worker's job comes back after its lease (production default 120 s); shorter here for the drills.
+    env.setdefault("LEC_JOB_LEASE_SECONDS", "30")
     if name:
         home = VAR / name
         for sub in ("tmp", "media"):
