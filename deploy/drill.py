@@ -127,8 +127,11 @@ def sign_in(username: str) -> dict:
     return jar
 
 
-def signed_in(cookies: dict, path: str = "/") -> bool:
-    r = request("GET", path, cookies=cookies)
+def signed_in(cookies: dict) -> bool:
+    """The home page sends a signed-in user to their organisation's page, and anyone else to the login form."""
+    r = request("GET", "/", cookies=cookies)
+    if r.status == 302 and "/login" not in r.headers.get("location", ""):
+        r = request("GET", r.headers["location"], cookies=cookies)
     return r.status == 200 and b'name="password"' not in r.body
 
 
@@ -189,8 +192,9 @@ class Identities:
 
 def learners_with_prefix(prefix: str) -> tuple[int, int]:
     """(rows, distinct identities) of learners whose national ID starts with `prefix`."""
-    from django.db import connection
+    from django.db import connection, connections
 
+    connections.close_all()  # a fresh connection: the server may have restarted under this one
     with connection.cursor() as cur:
         cur.execute(
             "SELECT count(*), count(DISTINCT national_id) FROM students_learner WHERE national_id LIKE %s",
@@ -251,6 +255,7 @@ class Mix:
             self.stats["reads"] += 1
             if r.status != 200:
                 self.stats["read_failures"] += 1
+                self.stats["status_" + str(r.status)] = self.stats.get("status_" + str(r.status), 0) + 1
                 self.failures.append(f"GET {path} → {r.status} {r.body[:120]!r}")
 
     def write(self, rng: random.Random, tolerate_down: bool = False) -> None:
@@ -279,8 +284,10 @@ class Mix:
                 continue
             break
         with self.lock:
-            if r.status in RETRYABLE or r.status == 0:
-                self.stats["write_refused" if tolerate_down else "write_unknown"] += 1
+            if tolerate_down and (r.status in RETRYABLE or r.status in (0, 500)):
+                # the database was away: refused (check_written proves a refused write was not applied)
+                self.stats["write_refused"] += 1
+                self.stats["status_" + str(r.status)] = self.stats.get("status_" + str(r.status), 0) + 1
             else:
                 self.stats["write_unknown"] += 1
                 self.failures.append(f"POST learner → {r.status} {r.body[:160]!r}")
@@ -418,6 +425,8 @@ def drill_worker_kill(args, ids) -> str:
     if r.status != 202:
         raise DrillFailed(f"confirm → {r.status} {r.body[:200]!r}")
     victim = wait_for(lambda: _active_worker(job["id"]), 60, "the import to start on a worker")
+    with contextlib.suppress(DrillFailed):  # kill it in the middle of its writes when it reports them
+        wait_for(lambda: (_job(token, job["id"]).get("progress") or 0) > 0, 8, "progress")
     progress_at_kill = _job(token, job["id"]).get("progress")
     cluster.kill_part(victim)
     killed_at = time.monotonic()
@@ -534,9 +543,11 @@ def drill_pg_restart(args, ids) -> str:
     s, a = mix.stats, after.stats
     written = mix.check_written()
     ok, verified = verify_counts()
+    statuses = ", ".join(f"{k[7:]}: {v}" for k, v in sorted(s.items()) if k.startswith("status_")) or "none"
     line = (f"server restarted in {timing.get('restart', 0):.1f} s under load: {s['reads']} reads "
-            f"({s['read_failures']} failed), {s['writes']} writes ok, {s['write_refused']} refused with a retryable "
-            f"status, {s['write_unknown']} unresolved, slowest {s['max_seconds']:.1f} s (limit {TIMEOUT:.0f}); "
+            f"({s['read_failures']} failed), {s['writes']} writes ok, {s['write_refused']} refused "
+            f"(answers while it was away: {statuses}), {s['write_unknown']} unresolved, slowest "
+            f"{s['max_seconds']:.1f} s (limit {TIMEOUT:.0f}); "
             f"afterwards without restarting a node: {a['reads']} reads {a['read_failures']} failed, {a['writes']} "
             f"writes ok; {written}; {verified}")  # fmt: skip
     if (
