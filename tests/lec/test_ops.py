@@ -130,3 +130,14 @@ def test_metrics_count_the_celery_queue(client, db, settings):
     finally:
         conn.delete("lec-test-metrics-queue")
     assert 'lec_celery_queue_length{queue="lec-test-metrics-queue"} 3.0' in text
+
+
+def test_signed_in_users_stay_signed_in_when_the_cache_is_wiped(client, tree):
+    """Sessions live in the database: a Redis restart (every cached key gone) signs no one out."""
+    from django.core.cache import cache
+
+    client.force_login(tree.users["school1"])
+    assert client.get("/api/v1/me").status_code == 200
+    cache.clear()
+    response = client.get("/api/v1/me")
+    assert response.status_code == 200 and response.json()["username"] == tree.users["school1"].username
