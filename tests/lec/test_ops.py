@@ -141,3 +141,13 @@ def test_signed_in_users_stay_signed_in_when_the_cache_is_wiped(client, tree):
     cache.clear()
     response = client.get("/api/v1/me")
     assert response.status_code == 200 and response.json()["username"] == tree.users["school1"].username
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_checks_the_database_file_storage(client, settings):
+    from lec.filestore.models import StoredFile
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "lec.filestore.storage.DatabaseStorage"}}
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.json()["checks"]["ClosingStorage"] == "ok"
+    assert not StoredFile.objects.exists()  # the probe file was deleted again
