@@ -36,7 +36,7 @@ def _amounts(round_, organisation: Organisation, book, level: str) -> dict[int, 
     if level == "lao" and organisation.kind in (Kind.DEPARTMENT, Kind.PROVINCE):
         out: dict = {}
         for laos in selectors.province_parts(
-            round_, book, selectors._province_ids(organisation), "laos"
+            round_, book, selectors.province_ids(organisation), "laos"
         ).values():
             out.update(laos)
         return out

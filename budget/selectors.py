@@ -7,6 +7,7 @@ budget.engine; a department's or province's figure is a sum of per-province part
 generation counters (lec.lib.generations), so the national estimate never re-reads 325,000 snapshot rows.
 """
 
+import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
@@ -92,13 +93,13 @@ def _where(org: Organisation) -> tuple[str, list]:
         return "o.lao_id = %s", [org.pk]
     if org.kind in PRICED_KINDS:
         return "o.id = %s", [org.pk]
-    ids = _province_ids(org)
+    ids = province_ids(org)
     if not ids:
         return "1 = 0", []
     return f"o.province_id IN ({', '.join(['%s'] * len(ids))})", ids
 
 
-def _province_ids(org: Organisation) -> list[int]:
+def province_ids(org: Organisation) -> list[int]:
     if org.kind == Kind.PROVINCE:
         return [org.pk]
     return list(Organisation.objects.filter(parent=org, kind=Kind.PROVINCE).values_list("pk", flat=True))
@@ -118,16 +119,19 @@ def _price_laos(round_id: int, book: RateBook, province_ids: list[int]) -> dict[
     return {p: {"est": v["est"].plain(), "laos": dict(v["laos"])} for p, v in out.items()}
 
 
+def _namespace() -> str | None:
+    return generations.namespace() if "confirmed" in generations.BUMPED else None
+
+
 def province_parts(
-    round_: Round, book: RateBook, province_ids: list[int], detail: str = "est"
+    round_: Round, book: RateBook, province_ids: list[int], detail: str = "est", gens=None
 ) -> dict[int, object]:
     """Each province's part ("est": its Estimate; "laos": {lao id: {item: amount}}), cached where its confirmed
     counter has not moved since, computed in one query for the others."""
-    ns = generations.namespace() if "confirmed" in generations.BUMPED else None
+    ns = _namespace()
     if ns is None or not province_ids:
         return {p: v[detail] for p, v in _price_laos(round_.pk, book, province_ids).items()}
-    epoch = generations.current("epoch", [0])[0]
-    gens = generations.current("confirmed", province_ids)
+    epoch, gens = gens or _generations(province_ids)
 
     def key(p, d):
         return f"{ns}:budget:{d}:{round_.pk}:{book.digest}:{p}:{gens[p]}:{epoch}"
@@ -141,6 +145,37 @@ def province_parts(
         cache.set_many({key(p, d): v[d] for p, v in fresh.items() for d in ("est", "laos")}, TTL)
         result.update({p: v[detail] for p, v in fresh.items()})
     return result
+
+
+def _generations(province_ids: list[int]) -> tuple[int, dict[int, int]]:
+    return generations.current("epoch", [0])[0], generations.current("confirmed", province_ids)
+
+
+def _combined(round_: Round, book: RateBook, province_ids: list[int], what: str):
+    """The sum of the provinces' parts ("est": one Estimate) or their totals ("kids": {province id: {item:
+    amount}}), cached as a whole under every province's counter: a national figure reads one cache entry, not
+    76 parts, unless a province moved since."""
+
+    def build(gens=None):
+        parts = province_parts(round_, book, province_ids, gens=gens)
+        if what == "kids":
+            return {p: {item: a for item, (_n, a) in est.by_item().items()} for p, est in parts.items()}
+        total = Estimate()
+        for part in parts.values():
+            total.merge(part)
+        return total.plain()
+
+    ns = _namespace()
+    if ns is None or not province_ids:
+        return build()
+    epoch, gens = _generations(province_ids)
+    state = hashlib.sha256(",".join(f"{p}.{gens[p]}" for p in sorted(province_ids)).encode()).hexdigest()[:20]
+    key = f"{ns}:budget:{what}:{round_.pk}:{book.digest}:{epoch}:{state}"
+    found = cache.get(key)
+    if found is None:
+        found = build((epoch, gens))
+        cache.set(key, found, TTL)
+    return found
 
 
 # -------------------------------------------------------------------------------------------- the estimate
@@ -163,10 +198,7 @@ def institution_rows(round_: Round, org: Organisation, book: RateBook) -> list[d
 def estimate(round_: Round, org: Organisation, book: RateBook) -> Estimate:
     """The exact estimate of `org`'s whole subtree."""
     if org.kind in (Kind.DEPARTMENT, Kind.PROVINCE):
-        total = Estimate()
-        for part in province_parts(round_, book, _province_ids(org)).values():
-            total.merge(part)
-        return total
+        return _combined(round_, book, province_ids(org), "est").thawed()
     est = Estimate()
     where, params = _where(org)
     for _p, _l, kind, level, size, pupils in _groups(round_.pk, where, params, "lao"):
@@ -177,11 +209,7 @@ def estimate(round_: Round, org: Organisation, book: RateBook) -> Estimate:
 def child_amounts(round_: Round, org: Organisation, book: RateBook) -> dict[int, dict[str, Decimal]]:
     """{direct child id: {item: exact amount}}."""
     if org.kind == Kind.DEPARTMENT:
-        parts = province_parts(round_, book, _province_ids(org))
-        return {
-            p: {item: pupils_amount[1] for item, pupils_amount in est.by_item().items()}
-            for p, est in parts.items()
-        }
+        return _combined(round_, book, province_ids(org), "kids")
     if org.kind == Kind.PROVINCE:
         return province_parts(round_, book, [org.pk], detail="laos")[org.pk]
     if org.kind != Kind.LAO:
