@@ -153,7 +153,7 @@ def test_a_real_celery_worker_runs_an_import_job(settings):
     from django.core.files.base import ContentFile
 
     from lec.celery import app
-    from lec.tasks import run_job
+    from lec.jobs import run_job
     from tests.conftest import require_redis
     from tests.factories import OrgTree
 
