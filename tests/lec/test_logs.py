@@ -112,3 +112,21 @@ def test_a_request_id_that_is_not_an_id_is_replaced(client, db):
     response = client.get("/fine/", HTTP_X_REQUEST_ID='x" onload="alert(1)')
     assert response["X-Request-ID"] != 'x" onload="alert(1)'
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_an_api_500_is_logged_with_traceback_and_request_id(client, tree, settings, json_lines, monkeypatch):
+    from accounts import policy
+
+    def broken(user):
+        raise KeyError(f"grant for {NATIONAL_ID}")
+
+    monkeypatch.setattr(policy, "granted_actions", broken)
+    settings.DEBUG = False
+    client.force_login(tree.users["school1"])
+    client.raise_request_exception = False
+    response = client.get("/api/v1/me", HTTP_X_REQUEST_ID="api-req-7")
+    assert response.status_code == 500
+    errors = [e for e in json_lines() if e["logger"] == "django.request" and e["level"] == "ERROR"]
+    assert len(errors) == 1 and errors[0]["request_id"] == "api-req-7"
+    assert "KeyError" in errors[0]["traceback"] and "in broken" in errors[0]["traceback"]
+    assert NATIONAL_ID not in json.dumps(json_lines())
