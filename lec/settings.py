@@ -162,7 +162,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_TIME_LIMIT = 1500  # below the visibility timeout: a hung task is killed before it is re-delivered
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-LEC_JOB_LEASE_SECONDS = int(os.environ.get("LEC_JOB_LEASE_SECONDS", "120"))
+# A running job renews its lease every 5 s (lec.jobs.heartbeat); 60 s without renewal means its worker is gone.
+LEC_JOB_LEASE_SECONDS = int(os.environ.get("LEC_JOB_LEASE_SECONDS", "60"))
 CELERY_TIMEZONE = "Asia/Bangkok"
 CELERY_BEAT_SCHEDULE = {
     "rounds-open-and-close": {"task": "confirmations.tasks.rounds_tick", "schedule": 60.0},
