@@ -34,7 +34,8 @@ PRIMARY_PORT = int(os.environ.get("LEC_CLUSTER_PRIMARY_PORT", "5432"))
 REPLICA_PORT, REDIS_PORT, PROXY_PORT = 5433, 6380, 8080
 WEB_PORTS = {"web1": 8081, "web2": 8082}
 WORKERS = ("worker1", "worker2")
-DBNAME = "lec_cluster"
+# Another database (e.g. the load test's lec_bench_0_01) with LEC_CLUSTER_DB; only lec_cluster gets the demo data.
+DBNAME = os.environ.get("LEC_CLUSTER_DB", "lec_cluster")
 PRIMARY_URL = f"postgres://postgres@{HOST}:{PRIMARY_PORT}/{DBNAME}"
 REPLICA_URL = f"postgres://postgres@{HOST}:{REPLICA_PORT}/{DBNAME}"
 REDIS_URL = f"redis://{HOST}:{REDIS_PORT}/0"
@@ -417,8 +418,11 @@ def prepare_database() -> None:
     manage("migrate", "--noinput", "-v0")
     if not (ROOT / "staticfiles" / "staticfiles.json").exists():
         manage("collectstatic", "--noinput", "-v0")
-    if not psql("SELECT 1 FROM accounts_user WHERE username = 'admin'", db=DBNAME):
+    if DBNAME == "lec_cluster" and not psql(
+        "SELECT 1 FROM accounts_user WHERE username = 'admin'", db=DBNAME
+    ):
         manage("seed_demo", "--force")
+    (VAR / "database").write_text(DBNAME + "\n")
 
 
 def start() -> None:

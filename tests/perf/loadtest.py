@@ -433,6 +433,19 @@ def start_gunicorn(args, env) -> subprocess.Popen:
     )  # fmt: skip
 
 
+def cluster_node(dbname: str):
+    """`--cluster`: the running cluster must serve the load test's database; the CPU figures are web1's."""
+    import types
+
+    var = ROOT / "var" / "cluster"
+    serving = (var / "database").read_text().strip() if (var / "database").exists() else None
+    if serving != dbname:
+        raise SystemExit(
+            f"the cluster serves {serving or 'nothing'}; start it with LEC_CLUSTER_DB={dbname} make cluster"
+        )
+    return types.SimpleNamespace(pid=int((var / "web1.pid").read_text()))
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--fraction", type=float, default=0.01)
@@ -453,6 +466,8 @@ def parse_args(argv):
     p.add_argument("--start-users", type=int, default=50, help="the saturation search's first step")
     p.add_argument("--max-users", type=int, default=1000, help="the saturation search stops here")
     p.add_argument("--profile", help="py-spy the gunicorn workers during the (first) run into this raw file")
+    p.add_argument("--cluster", action="store_true", help="target a running `make cluster` on :8080 instead of a "
+                   "gunicorn of its own (start it on this database: LEC_CLUSTER_DB=lec_bench_0_01 make cluster)")  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -461,6 +476,8 @@ def main(argv=None) -> int:
     out = sys.stdout
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     os.environ["SECRET_KEY"] = os.environ.get("LEC_LOADTEST_SECRET_KEY") or secrets.token_urlsafe(48)
+    if args.cluster:  # the sessions made below must verify on the cluster's nodes
+        os.environ["SECRET_KEY"] = (ROOT / "var" / "cluster" / "secret_key").read_text().strip()
     url, dbname = bench.bench_database_url(args.fraction, args.database)
     bench.ensure_database(url, dbname)
     bench.setup_django(url)
@@ -485,8 +502,8 @@ def main(argv=None) -> int:
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
-    gunicorn = start_gunicorn(args, env)
-    args.base = f"http://127.0.0.1:{args.port}"
+    gunicorn = cluster_node(dbname) if args.cluster else start_gunicorn(args, env)
+    args.base = "http://127.0.0.1:8080" if args.cluster else f"http://127.0.0.1:{args.port}"
     hogs, spy = [], None
     try:
         wait_for(f"{args.base}/healthz", 60)
@@ -514,11 +531,12 @@ def main(argv=None) -> int:
             )
     finally:
         stop_hogs(hogs)
-        os.killpg(gunicorn.pid, signal.SIGTERM)
-        try:
-            gunicorn.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(gunicorn.pid, signal.SIGKILL)
+        if not args.cluster:
+            os.killpg(gunicorn.pid, signal.SIGTERM)
+            try:
+                gunicorn.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(gunicorn.pid, signal.SIGKILL)
     if spy is not None:
         try:
             spy.wait(30)
