@@ -1,8 +1,9 @@
 """Structured logs: one JSON object per line for web and worker, each carrying the request id.
 
 - The request id comes from the `X-Request-ID` header the proxy (haproxy) sets, or is made here; it is answered
-  in the response's `X-Request-ID`, sent along with every Celery task the request queues (a task header) and
-  set again around the task in the worker, so one id ties the proxy's log, the web node's and the worker's.
+  in the response's `X-Request-ID`, sent along with every Celery task the request queues (a task header, with
+  the user id) and set again around the task in the worker, so one id ties the proxy's log, the web node's and
+  the worker's.
 - Every log line: ts, level, logger, message, request_id, user_id, path, status, duration_ms (when known), and
   the traceback for an error. Never a username, a password or a national ID: 13-digit sequences (with or
   without dashes) are masked in messages and tracebacks alike, and the path is logged without its query.
@@ -139,18 +140,23 @@ class RequestLogMiddleware:
 
 
 def _before_publish(headers=None, **_kwargs):
-    request_id = request_id_var.get()
-    if headers is not None and request_id and "request_id" not in headers:
+    if headers is None:
+        return
+    request_id, user_id = request_id_var.get(), user_id_var.get()
+    if request_id and "request_id" not in headers:
         headers["request_id"] = request_id
+    if user_id and "user_id" not in headers:
+        headers["user_id"] = user_id
 
 
 def _task_prerun(task=None, task_id=None, **_kwargs):
     request = getattr(task, "request", None)
-    request_id = getattr(request, "request_id", None) or (getattr(request, "headers", None) or {}).get(
-        "request_id"
-    )
+    headers = getattr(request, "headers", None) or {}
+    request_id = getattr(request, "request_id", None) or headers.get("request_id")
+    user_id = getattr(request, "user_id", None) or headers.get("user_id")
     task._lec_log_tokens = [  # restored in _task_postrun
         (request_id_var, request_id_var.set(request_id or request_id_var.get() or new_request_id())),
+        (user_id_var, user_id_var.set(user_id or user_id_var.get())),
         (task_var, task_var.set(f"{task.name}[{task_id}]")),
     ]
 

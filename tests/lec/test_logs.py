@@ -130,3 +130,25 @@ def test_an_api_500_is_logged_with_traceback_and_request_id(client, tree, settin
     assert len(errors) == 1 and errors[0]["request_id"] == "api-req-7"
     assert "KeyError" in errors[0]["traceback"] and "in broken" in errors[0]["traceback"]
     assert NATIONAL_ID not in json.dumps(json_lines())
+
+
+def test_the_request_id_and_user_id_travel_with_a_celery_task():
+    """Set as task headers when a request queues a task; set again around the task in the worker."""
+    from types import SimpleNamespace
+
+    from lec import logs
+
+    tokens = [logs.request_id_var.set("req-42"), logs.user_id_var.set(7)]
+    headers = {}
+    logs._before_publish(headers=headers)
+    for var, token in zip((logs.request_id_var, logs.user_id_var), tokens, strict=True):
+        var.reset(token)
+    assert headers == {"request_id": "req-42", "user_id": 7}
+
+    task = SimpleNamespace(name="lec.tasks.run_job", request=SimpleNamespace(headers=headers))
+    logs._task_prerun(task=task, task_id="t-1")
+    record = logging.LogRecord("lec.jobs", logging.WARNING, __file__, 1, "claimed", (), None)
+    entry = json.loads(JsonFormatter().format(record))
+    logs._task_postrun(task=task)
+    assert (entry["request_id"], entry["user_id"], entry["task"]) == ("req-42", 7, "lec.tasks.run_job[t-1]")
+    assert logs.request_id_var.get() is None and logs.user_id_var.get() is None

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 
-from lec.logs import request_id_var
+from lec.logs import request_id_var, user_id_var
 from lec.models import Job
 from lec.services import job_advance, job_start
 from students.models import Learner
@@ -96,7 +96,7 @@ def test_a_worker_killed_mid_import_is_replaced_and_the_import_lands_exactly_onc
     log1, log2 = tmp_path / "worker1.log", tmp_path / "worker2.log"
     worker1 = _worker("worker1", log1, tmp_path, LEC_JOB_TEST_PAUSE="60")
     worker2 = None
-    token = request_id_var.set("kill-test-request")
+    token, user_token = request_id_var.set("kill-test-request"), user_id_var.set(user.pk)
     try:
         upload = SimpleUploadedFile("learners.xlsx", xlsx([row(n) for n in range(1, ROWS + 1)]).getvalue())
         job = job_start(kind=Job.Kind.IMPORT_LEARNERS, phase="preview", organisation=tree.school1,
@@ -123,6 +123,7 @@ def test_a_worker_killed_mid_import_is_replaced_and_the_import_lands_exactly_onc
         recovered_in = time.monotonic() - killed_at
     finally:
         request_id_var.reset(token)
+        user_id_var.reset(user_token)
         app.conf.task_always_eager = True
         for process in (worker1, worker2):
             if process is not None:
