@@ -231,19 +231,32 @@ class ReplicaMiddleware:
          "students_io:export_headcounts", "students_io:export_learners"}
     )  # fmt: skip
     REPORT_WORDS = ("budget", "national", "headcount")
+    # Signing in writes only sessions, tokens and lockouts, which are always read from the primary: no pin.
+    SIGN_IN_ROUTES = frozenset({"login", "logout", "api:create_token", "api:revoke_token"})
 
     def __init__(self, get_response):
         self.get_response = get_response
+
+    @staticmethod
+    def route_name(request) -> str:
+        try:
+            return resolve(request.path_info).view_name
+        except Resolver404:
+            return ""
 
     @classmethod
     def is_report(cls, request) -> bool:
         if request.method not in SAFE_METHODS:
             return False
-        try:
-            name = resolve(request.path_info).view_name
-        except Resolver404:
-            return False
-        return name in cls.REPORT_ROUTES or any(word in name for word in cls.REPORT_WORDS)
+        name = cls.route_name(request)
+        return bool(name) and (name in cls.REPORT_ROUTES or any(word in name for word in cls.REPORT_WORDS))
+
+    @classmethod
+    def pins(cls, request, state: _State) -> bool:
+        """Whether this request makes its user read from the primary for a while (read-your-writes)."""
+        if state.wrote:
+            return True
+        return request.method not in SAFE_METHODS and cls.route_name(request) not in cls.SIGN_IN_ROUTES
 
     def __call__(self, request):
         state = _State(request=request)
@@ -263,7 +276,7 @@ class ReplicaMiddleware:
                 state.used_replica = False
                 with primary_only():
                     response = self.get_response(request)
-            if state.wrote or request.method not in SAFE_METHODS:
+            if self.pins(request, state):
                 pin_to_primary(_user_id(state))
             return response
         finally:
