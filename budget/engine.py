@@ -43,16 +43,28 @@ class RateBook:
                 self.index[(rate.applies_to, code)][rate.item].append(rate)
         text = "\n".join(f"{r.key}|{r.size_max}|{r.rate.normalize()}|{r.unit}|{r.days}" for r in self.rates)
         self.digest = hashlib.sha256(f"{fiscal_year}\n{text}".encode()).hexdigest()[:16]
+        self._memo: dict = {}
+        # Sizes between two consecutive breakpoints fall in the same bands of every rate, so they price alike.
+        self.breakpoints = sorted(
+            {r.size_min for r in self.rates if r.size_min is not None}
+            | {r.size_max + 1 for r in self.rates if r.size_max is not None}
+        )
 
     def __bool__(self) -> bool:
         return bool(self.rates)
 
-    def price(self, applies_to: str, level: str, size: int):
+    def price(self, applies_to: str, level: str, size: int) -> list:
         """[(item, rate or None)] for a group: None where the item covers the level but no band holds `size`;
-        [] where no item covers the level at all."""
-        found = []
-        for item, rates in self.index.get((applies_to, level), {}).items():
-            found.append((item, next((r for r in rates if r.covers_size(size)), None)))
+        [] where no item covers the level at all. Remembered per (kind, level, size): a national estimate prices
+        160,000 groups but only a few thousand distinct ones."""
+        key = (applies_to, level, size)
+        found = self._memo.get(key)
+        if found is None:
+            found = [
+                (item, next((r for r in rates if r.covers_size(size)), None))
+                for item, rates in self.index.get((applies_to, level), {}).items()
+            ]
+            self._memo[key] = found
         return found
 
 
@@ -64,25 +76,25 @@ class Estimate:
     uncovered: dict = dataclasses.field(default_factory=lambda: defaultdict(int))
     pupils: dict = dataclasses.field(default_factory=lambda: defaultdict(int))
 
-    def add_group(
-        self, book: RateBook, applies_to: str, level: str, size: int, pupils: int
-    ) -> dict[str, Decimal]:
-        """Price one group; returns {item: amount} for callers that also sum per organisation."""
+    def add_group(self, book: RateBook, applies_to: str, level: str, size: int, pupils: int) -> list:
+        """Count one group's pupils on the lines of the rates that price it (amounts come in `finish`); returns
+        [(item, rate or None)] for callers that also count per organisation."""
         self.pupils[level] += pupils
         priced = book.price(applies_to, level, size)
         if not priced:
             self.uncovered[(applies_to, level, "")] += pupils
-        amounts = {}
         for item, rate in priced:
             if rate is None:
                 self.uncovered[(applies_to, level, item)] += pupils
-                continue
-            amount = rate.factor * pupils
-            line = self.lines[(item, applies_to, level, rate.key)]
-            line[0] += pupils
-            line[1] += amount
-            amounts[item] = amounts.get(item, ZERO) + amount
-        return amounts
+            else:
+                self.lines[(item, applies_to, level, rate.key)][0] += pupils
+        return priced
+
+    def finish(self, book: RateBook) -> "Estimate":
+        """Each line's exact amount: its pupils × the rate's yearly factor (one multiplication per line)."""
+        for (_i, _a, _l, key), line in self.lines.items():
+            line[1] = book.by_key[key].factor * line[0]
+        return self
 
     def merge(self, other: "Estimate") -> "Estimate":
         for key, (pupils, amount) in other.lines.items():

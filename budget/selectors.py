@@ -67,24 +67,33 @@ def fiscal_years() -> list[int]:
 # ------------------------------------------------------------------------------------------ snapshot groups
 
 
-def _groups(round_id: int, where: str, params: list, by: str) -> list[tuple]:
+def _groups(round_id: int, where: str, params: list, by: str, book: RateBook | None = None) -> list[tuple]:
     """Confirmed pupils grouped by (`by` columns, kind, class level, institution size): one SQL statement.
 
-    by "lao": (province_id, lao_id, …); by "school": (school_id, confirmation_id, …). Size is the institution's
-    confirmed pupil count over all its levels, summed over its own snapshot (a window over the school's rows)."""
-    outer = {"lao": "t.province_id, t.lao_id", "school": "t.school_id, t.confirmation_id"}[by]
+    by "province": (province_id, …); "lao": (province_id, lao_id, …); "school": (school_id, confirmation_id, …).
+    Size is the institution's confirmed pupil count over all its levels, summed over its own snapshot (a window
+    over the school's rows). With a rate book, sizes are grouped into its buckets (engine.RateBook.bucket), which
+    price alike, so a national query returns a few thousand rows instead of one per institution and level."""
+    outer = {"province": "t.province_id", "lao": "t.province_id, t.lao_id",
+             "school": "t.school_id, t.confirmation_id"}[by]  # fmt: skip
     snap, conf, org = (m._meta.db_table for m in (HeadcountSnapshot, Confirmation, Organisation))
     inner = "s.school_id, s.confirmation_id, o.kind, o.province_id, o.lao_id, s.class_level"
+    size, size_params = "t.size", []
+    if book is not None:
+        points = [b for b in book.breakpoints if b > 0]
+        if points:
+            size = "CASE " + " ".join("WHEN t.size >= %s THEN %s" for _ in points) + " ELSE 0 END"
+            size_params = [v for b in reversed(points) for v in (b, b)]
     sql = (
-        f"SELECT {outer}, t.kind, t.class_level, t.size, SUM(t.n) FROM ("
+        f"SELECT {outer}, t.kind, t.class_level, {size} AS band, SUM(t.n) FROM ("
         f"SELECT {inner}, SUM(s.count) AS n, "
         "SUM(SUM(s.count)) OVER (PARTITION BY s.school_id, s.confirmation_id) AS size "
         f"FROM {snap} s JOIN {conf} c ON c.id = s.confirmation_id JOIN {org} o ON o.id = s.school_id "
         f"WHERE c.round_id = %s AND c.state = %s AND {where} GROUP BY {inner}"
-        f") t WHERE t.n > 0 GROUP BY {outer}, t.kind, t.class_level, t.size"
+        f") t WHERE t.n > 0 GROUP BY {outer}, t.kind, t.class_level, band"
     )  # noqa: S608 — table names come from the models, values are parameters
     with connection.cursor() as cur:
-        cur.execute(sql, [round_id, CONFIRMED, *params])
+        cur.execute(sql, [*size_params, round_id, CONFIRMED, *params])
         return [(*r[:-2], int(r[-2]), int(r[-1])) for r in cur.fetchall()]
 
 
@@ -105,18 +114,43 @@ def province_ids(org: Organisation) -> list[int]:
     return list(Organisation.objects.filter(parent=org, kind=Kind.PROVINCE).values_list("pk", flat=True))
 
 
+def _in_provinces(province_ids: list[int]) -> str:
+    return f"o.province_id IN ({', '.join(['%s'] * len(province_ids))})"
+
+
+def _price_provinces(round_id: int, book: RateBook, province_ids: list[int]) -> dict[int, Estimate]:
+    """{province id: its Estimate}, from the database in one grouped query."""
+    ests = {p: Estimate() for p in province_ids}
+    if province_ids:
+        where = _in_provinces(province_ids)
+        for province_id, kind, level, size, pupils in _groups(
+            round_id, where, province_ids, "province", book
+        ):
+            ests[province_id].add_group(book, kind, level, size, pupils)
+    return {p: est.finish(book).plain() for p, est in ests.items()}
+
+
 def _price_laos(round_id: int, book: RateBook, province_ids: list[int]) -> dict[int, dict]:
-    """{province id: {"est": Estimate, "laos": {lao id: {item: amount}}}} computed from the database."""
-    out = {p: {"est": Estimate(), "laos": defaultdict(dict)} for p in province_ids}
-    if not province_ids:
-        return out
-    where = f"o.province_id IN ({', '.join(['%s'] * len(province_ids))})"
-    for province_id, lao_id, kind, level, size, pupils in _groups(round_id, where, province_ids, "lao"):
-        amounts = out[province_id]["est"].add_group(book, kind, level, size, pupils)
-        per_lao = out[province_id]["laos"][lao_id]
-        for item, amount in amounts.items():
-            per_lao[item] = per_lao.get(item, ZERO) + amount
-    return {p: {"est": v["est"].plain(), "laos": dict(v["laos"])} for p, v in out.items()}
+    """{province id: {lao id: {item: exact amount}}}: pupils counted per rate in the loop, multiplied once."""
+    per_lao: dict = defaultdict(lambda: defaultdict(int))  # (province, lao) → {(item, rate key): pupils}
+    if province_ids:
+        where = _in_provinces(province_ids)
+        for province_id, lao_id, kind, level, size, pupils in _groups(
+            round_id, where, province_ids, "lao", book
+        ):
+            counts = per_lao[(province_id, lao_id)]
+            for item, rate in book.price(kind, level, size):
+                if rate is not None:
+                    counts[(item, rate.key)] += pupils
+    laos: dict = {p: {} for p in province_ids}
+    for (province_id, lao_id), counts in per_lao.items():
+        amounts = laos[province_id].setdefault(lao_id, {})
+        for (item, key), pupils in counts.items():
+            amounts[item] = amounts.get(item, ZERO) + book.by_key[key].factor * pupils
+    return laos
+
+
+PRICERS = {"est": _price_provinces, "laos": _price_laos}
 
 
 def _namespace() -> str | None:
@@ -130,7 +164,7 @@ def province_parts(
     counter has not moved since, computed in one query for the others."""
     ns = _namespace()
     if ns is None or not province_ids:
-        return {p: v[detail] for p, v in _price_laos(round_.pk, book, province_ids).items()}
+        return PRICERS[detail](round_.pk, book, province_ids)
     epoch, gens = gens or _generations(province_ids)
 
     def key(p, d):
@@ -141,9 +175,9 @@ def province_parts(
     result = {keys[k]: v for k, v in found.items()}
     missing = [p for k, p in keys.items() if k not in found]
     if missing:
-        fresh = _price_laos(round_.pk, book, missing)
-        cache.set_many({key(p, d): v[d] for p, v in fresh.items() for d in ("est", "laos")}, TTL)
-        result.update({p: v[detail] for p, v in fresh.items()})
+        fresh = PRICERS[detail](round_.pk, book, missing)
+        cache.set_many({key(p, detail): v for p, v in fresh.items()}, TTL)
+        result.update(fresh)
     return result
 
 
@@ -201,9 +235,9 @@ def estimate(round_: Round, org: Organisation, book: RateBook) -> Estimate:
         return _combined(round_, book, province_ids(org), "est").thawed()
     est = Estimate()
     where, params = _where(org)
-    for _p, _l, kind, level, size, pupils in _groups(round_.pk, where, params, "lao"):
+    for _p, _l, kind, level, size, pupils in _groups(round_.pk, where, params, "lao", book):
         est.add_group(book, kind, level, size, pupils)
-    return est
+    return est.finish(book)
 
 
 def child_amounts(round_: Round, org: Organisation, book: RateBook) -> dict[int, dict[str, Decimal]]:

@@ -145,6 +145,7 @@ def lunch_book(db):
 def test_lunch_band_boundaries(lunch_book, size, per_day):
     est = Estimate()
     est.add_group(lunch_book, "school", "p1", size, 10)
+    est.finish(lunch_book)
     assert est.by_item()["lunch"] == [10, Decimal(10 * per_day * 200)]
 
 
@@ -154,7 +155,9 @@ def test_a_band_gap_is_reported_for_that_item_only():
     rows = [RateRow(2, 2570, "lunch", "school", "p1", 1, 40, Decimal(36), "per_day", 200),
             RateRow(3, 2570, "milk", "school", "p1", None, None, Decimal("6.89"), "per_day", 260)]  # fmt: skip
     est = Estimate()
-    est.add_group(RateBook(2570, rows), "school", "p1", 55, 7)
+    book = RateBook(2570, rows)
+    est.add_group(book, "school", "p1", 55, 7)
+    est.finish(book)
     assert est.uncovered_rows() == [
         {"applies_to": "school", "class_level": "p1", "item": "lunch", "pupils": 7}
     ]
