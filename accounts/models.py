@@ -5,6 +5,7 @@ import hashlib
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -21,12 +22,21 @@ class User(AbstractUser):
         verbose_name=_("organisation"),
     )
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # Raised by "sign out everywhere": part of the session hash, so every other session of the user ends.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 
     def __str__(self):
         return self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        if not self.session_epoch:  # sessions made before the field existed stay valid
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "accounts.User.session_auth_hash"
+        return salted_hmac(key_salt, f"{self.password}:{self.session_epoch}", secret=secret,
+                           algorithm="sha256").hexdigest()  # fmt: skip
 
 
 class OrganisationUserObjectPermission(UserObjectPermissionBase):
@@ -69,10 +79,13 @@ class ApiToken(models.Model):
 
 
 class AuditLog(models.Model):
-    """Who saw or exported what (design.md: every export and every full-record view above the institution)."""
+    """Who saw or exported what (design.md: every export and every full-record view above the institution),
+    and every security-relevant event. Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE (only the
+    foreign keys may fall to NULL when a user or organisation is deleted; `username` keeps who it was)."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    username = models.CharField(max_length=150, blank=True, default="")
     action = models.CharField(max_length=32)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

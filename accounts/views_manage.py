@@ -26,23 +26,34 @@ def _require_manage_users(user) -> None:
         raise Forbidden()
 
 
+def _provision_from_request(request):
+    """Run the upload; raise ProvisionError/FileRefused. A reset needs the officer's own password again."""
+    reset = request.POST.get("reset_passwords") == "1"
+    if reset and not request.user.check_password(request.POST.get("current_password", "")):
+        raise ProvisionError(
+            [_("To reset passwords, enter your own password again (it was wrong or empty).")]
+        )
+    return users_provision(
+        rows=read_upload(request.FILES.get("file"), PROVISION_COLUMNS),
+        reset_passwords=reset,
+        acting_user=request.user,
+        ip=client_ip(request),
+        source="page",
+    )
+
+
 @login_required
 def users_upload(request):
     _require_manage_users(request.user)
     context = {"columns": PROVISION_COLUMNS}
     if request.method == "POST":
-        reset = request.POST.get("reset_passwords") == "1"
         try:
-            result = users_provision(
-                rows=read_upload(request.FILES.get("file"), PROVISION_COLUMNS), reset_passwords=reset
-            )
+            result = _provision_from_request(request)
         except FileRefused as exc:
             context["problems"] = [exc.message]
         except ProvisionError as exc:
             context["problems"] = exc.lines
         else:
-            audit(acting_user=request.user, action="provision_users", ip=client_ip(request),
-                  created=len(result.created), updated=result.updated)  # fmt: skip
             request.session[_PASSWORDS_KEY] = result.passwords
             messages.success(
                 request,
@@ -71,6 +82,8 @@ def users_passwords(request):
             ),
         )
         return redirect("manage_users")
+    audit(acting_user=request.user, action="download_passwords", ip=client_ip(request),
+          usernames=[u for u, _p in passwords])  # fmt: skip
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["username", "password"])

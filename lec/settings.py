@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "simple_history",
     "import_export",
     "django_htmx",
@@ -71,11 +74,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "lec.middleware.DomainErrorMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -202,6 +207,17 @@ AXES_CLIENT_IP_CALLABLE = "lec.lib.net.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
+# Besides axes' username+address lockout: failures from one address (password spraying over many usernames)
+# and failures everywhere in a window are throttled too (accounts/throttle.py).
+LEC_LOGIN_ADDRESS_FAILURES = int(os.environ.get("LEC_LOGIN_ADDRESS_FAILURES", "20"))
+LEC_LOGIN_GLOBAL_FAILURES = int(os.environ.get("LEC_LOGIN_GLOBAL_FAILURES", "500"))
+LEC_LOGIN_WINDOW_SECONDS = int(os.environ.get("LEC_LOGIN_WINDOW_SECONDS", "900"))
+# Two-factor sign-in (api.md Environment): officers of the department and provinces, staff and superusers must
+# enrol a TOTP device at their next browser sign-in.
+LEC_REQUIRE_2FA = env_bool("LEC_REQUIRE_2FA", PRODUCTION)
+OTP_TOTP_ISSUER = "LEC"
+# Forgotten-password links by e-mail: one hour, single use (the token changes with the password).
+PASSWORD_RESET_TIMEOUT = 3600
 
 LANGUAGE_CODE = "th"
 LANGUAGES = [("th", _("Thai")), ("en", _("English"))]

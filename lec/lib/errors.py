@@ -12,6 +12,7 @@ class Code:
     NOT_AUTHENTICATED = "not_authenticated"
     OTP_REQUIRED = "otp_required"
     FORBIDDEN = "forbidden"
+    OTP_REQUIRED = "otp_required"
     NOT_FOUND = "not_found"
     THROTTLED = "throttled"
     CONFIRMED_LOCKED = "confirmed_locked"

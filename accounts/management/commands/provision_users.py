@@ -5,6 +5,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import User
 from accounts.services import PROVISION_COLUMNS, ProvisionError, users_provision
 from lec.lib.csv_table import read_table
 from lec.lib.spreadsheets.files import FileRefused
@@ -17,8 +18,17 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--passwords-out", required=True)
         parser.add_argument("--reset-passwords", action="store_true")
+        parser.add_argument(
+            "--acting-user",
+            help="the officer on whose behalf the file is loaded (their level limits which accounts it touches)",
+        )
 
-    def handle(self, *args, file, passwords_out, reset_passwords, **options):
+    def handle(self, *args, file, passwords_out, reset_passwords, acting_user=None, **options):
+        actor = None
+        if acting_user:
+            actor = User.objects.select_related("organisation").filter(username=acting_user).first()
+            if actor is None:
+                raise CommandError(f"no such user: {acting_user}")
         try:
             with open(file, "rb") as fh:
                 data = fh.read()
@@ -30,7 +40,9 @@ class Command(BaseCommand):
             self.stderr.write(exc.message)
             raise SystemExit(1)
         try:
-            result = users_provision(rows=rows, reset_passwords=reset_passwords)
+            result = users_provision(
+                rows=rows, reset_passwords=reset_passwords, acting_user=actor, source="command"
+            )
         except ProvisionError as exc:
             for line in exc.lines:
                 self.stderr.write(line)
