@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_export
+from . import views, views_export, views_print
 
 app_name = "confirmations"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("confirm/<str:code>/unlock-children/", views.bulk_unlock, name="bulk_unlock"),
     path("confirm/<str:code>/request/", views.request_unlock, name="request_unlock"),
     path("confirm/<str:code>/report/", views.report, name="report"),
+    path("confirm/<str:code>/print/", views_print.print_confirmation, name="print"),
     path("confirm/<str:code>/events/", views.events, name="events"),
     path("unlock-requests/<int:request_id>/decide/", views.decide, name="decide"),
     path("notifications/", views.notifications, name="notifications"),

@@ -4,6 +4,7 @@ Thin: parse, call one service or selector, render. Domain errors become messages
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -11,13 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from lec.lib import levels
+from lec.lib import levels, wording
 from lec.lib.errors import DomainError, Invalid, NotFound
 from lec.lib.net import client_ip
 from lec.lib.thai import format_date
 from schools.models import Kind, Organisation
 
-from . import selectors, services
+from . import addresses, selectors, services
 from .forms import IdentitySearchForm, LearnerForm, LeaveForm, RejectForm, TransferRequestForm
 from .models import LEAVE_REASONS, Status, Transfer
 
@@ -110,7 +111,7 @@ def learner_add(request, code):
         else:
             messages.success(
                 request,
-                _("%(name)s was added to the roster.") % {"name": str(learner)},
+                wording.for_kind(org.kind, "%(name)s was added to the roster.") % {"name": str(learner)},
             )
             if "add_another" in request.POST:
                 return redirect("students:learner_add", code=org.code)
@@ -470,3 +471,9 @@ def promotion_undo(request, pk):
     services.promotion_undo(batch_id=batch.pk, acting_user=request.user)
     messages.success(request, _("The promotion was undone: every learner is back where they were."))
     return redirect("students:promotion", code=batch.organisation.code)
+
+
+@login_required
+def address_lookup(request):
+    """JSON for the address autocomplete: subdistricts matching ?q= with their district, province, postcode."""
+    return JsonResponse({"results": addresses.search(request.GET.get("q", ""))})
