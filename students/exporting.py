@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from accounts.policy import sees_full_identity
 from accounts.services import audit
-from lec.lib import levels
+from lec.lib import levels, wording
 from lec.lib.errors import invalid
 from lec.lib.spreadsheets import (
     FORMULA_CHARS,
@@ -56,8 +56,9 @@ _IDX = {name: i for i, name in enumerate(_COLUMNS)}
 _JSON_COLUMNS = ("shortages", "father", "mother", "guardian", "registered_address", "current_address")
 
 
-def headers() -> list[str]:
-    return [s.th for s in SPECS]
+def headers(kind: str | None = None) -> list[str]:
+    """The Thai column headings; a CDC's file says เลขประจำตัวเด็ก where a school's says เลขประจำตัวนักเรียน."""
+    return [wording.heading(kind, s.field, s.th) for s in SPECS]
 
 
 def parse_status(status: str | None) -> str:
@@ -207,8 +208,9 @@ def learners_export(
 
     name = export_filename(organisation.code, "learners", fmt)
     if fmt == "csv":
-        return csv_response(name, csv_chunks(headers(), rows, log))
-    return xlsx_response(name, _("Learners"), [headers()], rows, log, text_columns=(1, 2))
+        return csv_response(name, csv_chunks(headers(organisation.kind), rows, log))
+    sheet = wording.for_kind(organisation.kind, "Learners")
+    return xlsx_response(name, sheet, [headers(organisation.kind)], rows, log, text_columns=(1, 2))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -218,9 +220,9 @@ def learners_export(
 def template_workbook(kind: str = Kind.SCHOOL) -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = _("Learners")
+    ws.title = wording.for_kind(kind, "Learners")
     lists = wb.create_sheet("lists")
-    head = headers()
+    head = headers(kind)
     ws.append(head)
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -228,7 +230,7 @@ def template_workbook(kind: str = Kind.SCHOOL) -> bytes:
     ws.freeze_panes = "A2"
     level_names = [lvl.full for lvl in levels.LEVELS if lvl.code in levels.taught_by(kind)]
     columns = {
-        "prefix": list(PREFIXES),
+        "prefix": list(wording.prefixes(kind, PREFIXES)),
         "gender": ["ชาย", "หญิง"],
         "class_level": level_names,
     }
@@ -261,15 +263,15 @@ def template_workbook(kind: str = Kind.SCHOOL) -> bytes:
 # Large exports as background jobs (the Celery job task calls export_job with a claimed Job).
 
 
-def _write_file(path: str, fmt: str, rows) -> tuple[int, str]:
+def _write_file(path: str, fmt: str, rows, kind: str | None = None) -> tuple[int, str]:
     """(rows written, sha256 of the file) for the learner rows written to `path` as CSV or xlsx."""
     if fmt == "csv":
         done = {}
         with open(path, "wb") as fh:
-            for chunk in csv_chunks(headers(), rows, lambda n, c, ok: done.update(n=n, c=c)):
+            for chunk in csv_chunks(headers(kind), rows, lambda n, c, ok: done.update(n=n, c=c)):
                 fh.write(chunk)
         return done["n"], done["c"]
-    count = write_xlsx(path, _("Learners"), [headers()], rows, text_columns=(1, 2))
+    count = write_xlsx(path, wording.for_kind(kind, "Learners"), [headers(kind)], rows, text_columns=(1, 2))
     return count, sha256_file(path)
 
 
@@ -292,7 +294,7 @@ def export_job(job) -> None:
     fd, path = tempfile.mkstemp(suffix=f".{fmt}", prefix="lec-export-")
     os.close(fd)
     try:
-        count, checksum = _write_file(path, fmt, rows())
+        count, checksum = _write_file(path, fmt, rows(), organisation.kind)
         # the audit row, the stored file (in the database storage) and the job's end commit together: a run
         # that lost its lease to another worker (finish raises) leaves neither a second file nor a second row
         with transaction.atomic():

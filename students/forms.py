@@ -4,7 +4,7 @@ errors come back onto these fields (keeping what was typed)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lec.lib import levels
+from lec.lib import levels, wording
 from lec.lib.thai import format_date_input
 
 from . import identity
@@ -62,6 +62,13 @@ class StyledForm(forms.Form):
                 continue
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs.setdefault("class", css)
+        self.describe_hints()
+
+    def describe_hints(self) -> None:
+        """Point each input at its format hint (the id _field.html gives it), so a screen reader reads it."""
+        for name, field in self.fields.items():
+            if field.help_text and not isinstance(field.widget, forms.HiddenInput):
+                field.widget.attrs["aria-describedby"] = f"id_{name}_help"
 
     def add_service_errors(self, errors: dict, mapping: dict | None = None) -> None:
         mapping = mapping or {}
@@ -76,7 +83,8 @@ class StyledForm(forms.Form):
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["aria-invalid"] = "true"
-                widget.attrs["aria-describedby"] = f"id_{name}_error"
+                hint = f" id_{name}_help" if self.fields[name].help_text else ""
+                widget.attrs["aria-describedby"] = f"id_{name}_error{hint}"
 
 
 class LearnerForm(StyledForm):
@@ -152,6 +160,12 @@ class LearnerForm(StyledForm):
                 self.fields[f"{key}_{part}"] = forms.CharField(
                     label=ADDRESS_LABELS[part], required=False, max_length=200
                 )
+            self.fields[f"{key}_subdistrict"].help_text = _(
+                "Type the subdistrict and choose it from the list: the district, province and postcode are filled in."
+            )
+            self.fields[f"{key}_subdistrict"].widget.attrs["data-list-label"] = _("Matching subdistricts")
+        self._word_for_kind(organisation.kind)
+        self.describe_hints()
         for name in self.REQUIRED:
             self.fields[name].widget.attrs["aria-required"] = "true"
             self.fields[name].label_suffix = ""
@@ -164,6 +178,20 @@ class LearnerForm(StyledForm):
             if not isinstance(field.widget, (forms.CheckboxSelectMultiple, forms.HiddenInput)):
                 css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
                 field.widget.attrs.setdefault("class", css)
+
+    def _word_for_kind(self, kind: str) -> None:
+        """A CDC's form speaks of a child (เด็กเล็ก) and offers only the prefixes of a 2–5-year-old."""
+        offered = wording.prefixes(kind, PREFIXES)
+        current = self.data.get("prefix") if self.is_bound else self.initial.get("prefix")
+        if current and current not in offered:
+            offered = (*offered, current)  # keep an existing record's prefix visible so it can be corrected
+        self.fields["prefix"].choices = [("", _("Choose…"))] + [(p, p) for p in offered]
+        self.fields["student_number"].label = wording.for_kind(kind, "Student number")
+        self.fields["identity"].help_text = wording.for_kind(
+            kind, "13 digits (dashes allowed), or the G-Code for a learner without a national ID"
+        )
+        for key, _label in PEOPLE:
+            self.fields[f"{key}_relation"].label = wording.for_kind(kind, "Relation to the learner")
 
     def bound(self, names):
         return [self[n] for n in names]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("o/<str:code>/transfers/", views.transfers, name="transfers"),
     path("o/<str:code>/transfers/request/", views.transfer_request, name="transfer_request"),
     path("o/<str:code>/promotion/", views.promotion, name="promotion"),
+    path("learners/address-lookup/", views.address_lookup, name="address_lookup"),
     path("learners/<int:pk>/", views.learner_detail, name="learner"),
     path("learners/<int:pk>/edit/", views.learner_edit, name="learner_edit"),
     path("learners/<int:pk>/leave/", views.learner_leave, name="learner_leave"),

@@ -53,7 +53,12 @@ def _specs() -> list[Spec]:
     """Every column of the template in order (a table of data more than code, hence its length)."""
     rows = [
         Spec("seq", "ลำดับที่", "No.", ("ลำดับ", "ที่", "no")),
-        Spec("student_number", "เลขประจำตัวนักเรียน", "Student number", ("รหัสนักเรียน", "student_number")),
+        Spec(
+            "student_number",
+            "เลขประจำตัวนักเรียน",
+            "Student number",
+            ("รหัสนักเรียน", "เลขประจำตัวเด็ก", "student_number"),
+        ),
         Spec(
             "identity",
             "เลขประจำตัวประชาชน",

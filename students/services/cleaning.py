@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lec.lib import levels
+from lec.lib import levels, wording
 from lec.lib.thai import DateParseError, age_on, clean_text, format_date, parse_date
 from schools.models import Kind, Round
 
@@ -163,6 +163,8 @@ def _clean_prefix(c: _Input, field: str) -> None:
         c.error(field, _("Choose the prefix (for example เด็กชาย or เด็กหญิง)."))
     elif prefix not in PREFIX_GENDER:
         c.error(field, _("Choose one of these prefixes: %(list)s.") % {"list": ", ".join(PREFIXES)})
+    elif c.organisation.kind == Kind.CDC and prefix not in wording.CDC_PREFIXES:
+        c.error(field, _("A child at a CDC is aged 2–5: choose เด็กชาย or เด็กหญิง."))
     else:
         c.cleaned[field] = prefix
 
