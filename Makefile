@@ -58,7 +58,8 @@ loadtest: venv-bench
 # a streaming standby on :5433 and Redis with AOF on :6380; the PostgreSQL server on :5432 is the primary.
 haproxy:
 	@command -v haproxy >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq haproxy >/dev/null)
-	@command -v pg_basebackup >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql-15 >/dev/null)
+	@[ -x /usr/lib/postgresql/15/bin/pg_ctl ] || (apt-get update -qq && apt-get install -y -qq postgresql-15 >/dev/null)
+	@command -v redis-server >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null)
 
 cluster: venv haproxy
 	$(PY) deploy/cluster.py start

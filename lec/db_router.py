@@ -278,6 +278,8 @@ class ReplicaMiddleware:
                     response = self.get_response(request)
             if self.pins(request, state):
                 pin_to_primary(_user_id(state))
+            if report:  # for operators and the drills: did the standby serve this report?
+                response["X-DB-Route"] = "replica" if state.used_replica else "primary"
             return response
         finally:
             _state.reset(token)

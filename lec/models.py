@@ -145,3 +145,21 @@ class Job(models.Model):
             )
             and self.refresh_from_db() is None
         )
+
+
+class Generation(models.Model):
+    """A generation counter of lec.lib.generations when there is no shared cache (the embedded default): the
+    per-process caches of the national totals key on these values, so every process sees a bump at once.
+    `province_id` 0 is the epoch."""
+
+    kind = models.CharField(max_length=16)
+    province_id = models.IntegerField()
+    value = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "province_id"], name="lec_generation_kind_province")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}:{self.province_id}={self.value}"

@@ -12,12 +12,21 @@ from tests.conftest import require_postgres, require_redis
 from .conftest import confirm, confirm_lao1, counts, enter
 
 
-@pytest.fixture
-def cached(tree, rnd):
+@pytest.fixture(params=["redis", "database"])
+def cached(request, tree, rnd, settings):
+    """Both ways of caching: counters in Redis (a shared cache), and counters in PostgreSQL with a per-process
+    cache (the embedded default, no Redis)."""
     require_postgres()
-    require_redis()
+    if request.param == "redis":
+        require_redis()
+    else:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                       "LOCATION": f"totals-{request.node.name}"}}  # fmt: skip
+    generations._namespace.clear()
     assert totals.cacheable("confirmed_learners")
-    return tree
+    assert (generations.namespace() in generations._in_database) == (request.param == "database")
+    yield tree
+    generations._namespace.clear()
 
 
 def uncached(rnd, org, **kw):

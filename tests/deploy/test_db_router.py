@@ -105,6 +105,7 @@ def test_a_report_read_is_served_by_the_standby(replica_alias, api):
         r = _headcounts(api, rnd, tree.p1, user)
     assert r.status_code == 200, r.content
     assert _replica_selects(on_replica), "the headcounts report did not read the standby"
+    assert r["X-DB-Route"] == "replica"
     # a page that is not a report never touches the standby
     with CaptureQueriesContext(connections["replica"]) as on_replica:
         assert (
@@ -158,7 +159,8 @@ def test_a_stopped_standby_falls_back_to_the_primary(replica_alias, settings):
         settings.LEC_REPLICA_CHECK_SECONDS = 0
         for _ in range(3):
             with CaptureQueriesContext(connections["default"]) as on_primary:
-                assert _headcounts(api, rnd, tree.p1, user).status_code == 200
+                r = _headcounts(api, rnd, tree.p1, user)
+            assert r.status_code == 200 and r["X-DB-Route"] == "primary"
             assert on_primary.captured_queries
         assert router.db_for_read(Organisation) == "default"
     finally:
