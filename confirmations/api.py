@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 from accounts import policy
 from lec.lib.errors import NotFound, invalid
 from lec.lib.net import client_ip
-from lec.lib.schemas import ERRORS, ERRORS_409
+from lec.lib.schemas import ERRORS, ERRORS_409, MAX_PAGE
 from schools.models import Round
 
 from . import rounds as round_services
@@ -320,8 +320,8 @@ def unlock_requests_list(
     request,
     state: Literal["pending", "approved", "rejected"] | None = Query(None),
     round_id: int | None = Query(None, alias="round"),
-    page: int = Query(1),
-    page_size: int = Query(50),
+    page: int = Query(1, ge=1, le=MAX_PAGE, description="From 1."),
+    page_size: int = Query(50, ge=1, le=500),
 ):
     round_ = _round(round_id) if round_id is not None else None
     count, items = _page(selectors.unlock_requests_for(request.user, state, round_), page, page_size)
@@ -359,8 +359,8 @@ def events_list(
     request,
     code: str,
     round_id: int | None = Query(None, alias="round"),
-    page: int = Query(1),
-    page_size: int = Query(50),
+    page: int = Query(1, ge=1, le=MAX_PAGE, description="From 1."),
+    page_size: int = Query(50, ge=1, le=500),
 ):
     org = policy.access_organisation(request.user, code)
     count, items = _page(selectors.events_for(_round(round_id), org), page, page_size)

@@ -1,11 +1,15 @@
 """The /api/v1 root: authentication, the one mapping from errors to JSON bodies, and the app routers."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+import json
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from accounts.api import router as accounts_router
@@ -30,12 +34,20 @@ class TokenAuth(HttpBearer):
 
 
 class SessionAuth(APIKeyCookie):
-    """The browser's session, with CSRF on unsafe methods (ninja checks it when csrf=True)."""
+    """The browser's session, with CSRF on unsafe methods (ninja checks it when csrf=True). A request without a
+    signed-in session is not checked for CSRF at all: it fails authentication, so api.md's 401
+    `not_authenticated` comes before any CSRF 403 (a client with an expired token learns to sign in again)."""
 
     param_name = "sessionid"
 
     def __init__(self):
         super().__init__(csrf=True)
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().__call__(request)
 
     def authenticate(self, request, key):
         user = getattr(request, "user", None)
@@ -44,11 +56,44 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
+class NulInBody(ValueError):
+    def __init__(self, path: str):
+        self.path = path
+        super().__init__(path)
+
+
+def _nul_path(value, path: str = "") -> str | None:
+    """The dotted path of the first string (or key) holding a NUL character in a decoded JSON body, or None."""
+    if isinstance(value, str):
+        return (path or "__all__") if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and "\x00" in key:
+            return where
+        found = _nul_path(item, where)
+        if found:
+            return found
+    return None
+
+
+class StrictJsonParser(Parser):
+    """JSON bodies only, with no NUL character anywhere (PostgreSQL refuses it in text: it was a 500)."""
+
+    def parse_body(self, request):
+        data = json.loads(request.body)
+        where = _nul_path(data)
+        if where:
+            raise NulInBody(where)
+        return data
+
+
 api = NinjaAPI(
     title="LEC API",
     version="1",
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
+    parser=StrictJsonParser(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -152,9 +197,30 @@ _HTTP_CODES = {
 @api.exception_handler(HttpError)
 def _http(request, exc):
     code = _HTTP_CODES.get(exc.status_code, Code.INVALID_TRANSITION)
-    if exc.status_code == 400 and "csrf" in str(exc.message).lower():
+    if exc.status_code in (400, 403) and "csrf" in str(exc.message).lower():
         return _domain(request, Forbidden(_("CSRF check failed. Reload the page.")))
+    if exc.status_code == 400 and isinstance(exc.__cause__, NulInBody):
+        return _domain(request, Invalid({exc.__cause__.path: [_("Text may not contain the NUL character.")]}))
+    if exc.status_code == 400 and exc.__cause__ is not None:  # ninja's "Cannot parse request body"
+        return _domain(request, Invalid({"__all__": [_("The request body is not valid JSON.")]}))
     return error_response(request, exc.status_code, {"detail": str(exc.message), "code": code})
+
+
+_server_log = logging.getLogger("django.request")
+
+
+@api.exception_handler(Exception)
+def _unhandled(request, exc):
+    """Anything else: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 400; the rest a logged 500, JSON alike."""
+    if isinstance(exc, RequestDataTooBig):
+        return _domain(request, Invalid({"__all__": [_("The request body is too large.")]}))
+    _server_log.error(
+        "Internal Server Error: %s", request.path, exc_info=exc, extra={"status_code": 500, "request": request}
+    )
+    body = {"detail": _("Something went wrong on the server. Try again later."), "code": "server_error"}
+    response = error_response(request, 500, body)
+    response._has_been_logged = True  # logged above with its traceback; Django would add a second line without
+    return response
 
 
 def not_found_view(request, *args, **kwargs):

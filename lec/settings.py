@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lec.middleware.SessionIdleMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "lec.middleware.HostileInputMiddleware",
+    "lec.middleware.NoStoreMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -6,7 +6,7 @@ from ninja import Query, Router, Status
 from accounts import policy
 from lec.lib.errors import Forbidden, invalid
 from lec.lib.net import client_ip
-from lec.lib.schemas import ERRORS, ERRORS_409
+from lec.lib.schemas import ERRORS, ERRORS_409, MAX_PAGE
 from schools.models import Kind, Organisation
 
 from . import selectors, services
@@ -45,8 +45,8 @@ def learners(
     class_level: str | None = None,
     room: str | None = None,
     search: str | None = None,
-    page: int = 1,
-    page_size: int = 50,
+    page: int = Query(1, ge=1, le=MAX_PAGE, description="From 1."),
+    page_size: int = Query(50, ge=1, le=500),
 ):
     org = policy.access_organisation(request.user, code)
     if status not in (LearnerStatus.ACTIVE, "all", *LEAVE_REASONS):
@@ -148,8 +148,8 @@ def transfers(
     request,
     direction: str | None = Query(None),
     state: str | None = Query(None),
-    page: int = 1,
-    page_size: int = 50,
+    page: int = Query(1, ge=1, le=MAX_PAGE, description="From 1."),
+    page_size: int = Query(50, ge=1, le=500),
 ):
     if direction not in (None, "", "incoming", "outgoing"):
         raise invalid("direction", _("Use incoming or outgoing."))
