@@ -1,7 +1,10 @@
 """manage.py load_organisations FILE.csv — upsert the organisation tree (api.md)."""
 
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.services import audit
 from lec.lib.csv_table import read_table
 from lec.lib.spreadsheets.files import FileRefused
 from schools.loader import LOADER_COLUMNS, LoadError, organisations_load
@@ -30,4 +33,6 @@ class Command(BaseCommand):
             for line in exc.lines:
                 self.stderr.write(line)
             raise SystemExit(1)
+        audit(acting_user=None, action="load_organisations", source="command", file=os.path.basename(file),
+              summary=result.summary())  # fmt: skip
         self.stdout.write(result.summary())
