@@ -4,6 +4,9 @@ Grants are guardian object permissions on organisations; a grant covers the subt
 except `confirm_own` and `request_unlock` (that organisation only) and `unlock_children` (its direct children).
 """
 
+import functools
+
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from lec.lib.errors import Forbidden, NotFound
@@ -16,6 +19,26 @@ OWN_ONLY = frozenset({"confirm_own", "request_unlock"})
 CHILDREN_ONLY = frozenset({"unlock_children"})
 
 
+@functools.cache
+def _GRANTS_SQL() -> str:  # noqa: N802
+    """The user's own and group object permissions with their organisations' paths, as plain SQL: the same rows
+    as the ORM union it replaces, without building and compiling two querysets on every request (issue 16)."""
+    from django.contrib.auth.models import Permission
+
+    from .models import User
+
+    uop, gop = OrganisationUserObjectPermission._meta, OrganisationGroupObjectPermission._meta
+    perm, org = Permission._meta.db_table, Organisation._meta.db_table
+    groups = User.groups.through._meta.db_table
+    return (
+        f"SELECT p.codename, o.id, o.path FROM {uop.db_table} g JOIN {perm} p ON p.id = g.permission_id "
+        f"JOIN {org} o ON o.id = g.content_object_id WHERE g.user_id = %s "
+        f"UNION ALL SELECT p.codename, o.id, o.path FROM {gop.db_table} g JOIN {perm} p ON p.id = g.permission_id "
+        f"JOIN {org} o ON o.id = g.content_object_id JOIN {groups} ug ON ug.group_id = g.group_id "
+        "WHERE ug.user_id = %s"
+    )
+
+
 def _grants(user) -> dict[str, list[tuple[int, str]]]:
     """{action: [(organisation id, path), ...]}, loaded once per user object (one query)."""
     cached = getattr(user, "_lec_grants", None)
@@ -23,15 +46,11 @@ def _grants(user) -> dict[str, list[tuple[int, str]]]:
         return cached
     grants: dict[str, list[tuple[int, str]]] = {}
     if user is not None and user.is_authenticated and user.is_active:
-        own = OrganisationUserObjectPermission.objects.filter(user_id=user.pk).values_list(
-            "permission__codename", "content_object_id", "content_object__path"
-        )
-        group = OrganisationGroupObjectPermission.objects.filter(group__user=user.pk).values_list(
-            "permission__codename", "content_object_id", "content_object__path"
-        )
-        for codename, org_id, path in own.union(group, all=True):
-            if codename in ACTIONS:
-                grants.setdefault(codename, []).append((org_id, path))
+        with connection.cursor() as cur:
+            cur.execute(_GRANTS_SQL(), [user.pk, user.pk])
+            for codename, org_id, path in cur.fetchall():
+                if codename in ACTIONS:
+                    grants.setdefault(codename, []).append((org_id, path))
     user._lec_grants = grants
     return grants
 

@@ -7,8 +7,12 @@ is invalidated). A reader keys its cache on the counters it depends on, so a sta
 simply never asked for again and expires. Kinds: `live` (learner counters), `other` (other-affiliation entries),
 `confirmed` (confirmations and their snapshots), and `epoch` (province 0: the tree itself moved; everything).
 
-Caching is on only with PostgreSQL and a shared cache (Redis): the namespace includes the database's OID, so a
-recreated database (tests, CI, a fresh bench) never meets an older one's entries.
+Caching is on only with PostgreSQL: the namespace includes the database's OID, so a recreated database (tests,
+CI, a fresh bench) never meets an older one's entries. With a shared cache (Redis) the counters live in it. Without
+one (the embedded default, a per-process cache) they live in PostgreSQL (lec.models.Generation), read in one
+query per kind: each process caches the totals for itself, and a bump, written once the transaction commits,
+is seen by every process at once. Inside the writer's transaction, before that, the provinces it bumped are read
+uncached (a fresh value no entry was ever stored under).
 """
 
 import secrets
@@ -23,6 +27,7 @@ KINDS = ("live", "other", "confirmed", "epoch")
 # other-affiliation entries; `live`: students.services.counts_apply, the one writer of the learner counters.
 BUMPED = frozenset({"confirmed", "other", "live"})
 _namespace: dict[str, str | None] = {}
+_in_database: set[str] = set()  # namespaces whose counters live in PostgreSQL (no shared cache)
 
 
 def namespace() -> str | None:
@@ -33,15 +38,14 @@ def namespace() -> str | None:
     if alias in _namespace:
         return _namespace[alias]
     ns = None
-    backend = settings.CACHES["default"]["BACKEND"]
-    if (
-        connection.vendor == "postgresql"
-        and "locmem" not in backend.lower()
-        and "dummy" not in backend.lower()
-    ):
+    backend = settings.CACHES["default"]["BACKEND"].lower()
+    if connection.vendor == "postgresql" and "dummy" not in backend:
         with connection.cursor() as cur:
             cur.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
             ns = f"lec:{alias}:{cur.fetchone()[0]}"
+        if "locmem" in backend:
+            ns += ":db"
+            _in_database.add(ns)
     _namespace[alias] = ns
     return ns
 
@@ -63,9 +67,14 @@ def bump(kind: str, province_ids: Iterable[int | None]) -> None:
     ns = namespace()
     if ns is None:
         return
-    keys = [_key(ns, kind, p) for p in {p for p in province_ids if p}]
-    if not keys:
+    ids = {p for p in province_ids if p is not None}  # 0 is the epoch's
+    if not ids:
         return
+    if ns in _in_database:
+        _dirty().update((kind, p) for p in ids)
+        transaction.on_commit(lambda: _db_bump(kind, ids))
+        return
+    keys = [_key(ns, kind, p) for p in ids]
     _incr(keys)
     transaction.on_commit(lambda: _incr(keys))
 
@@ -78,9 +87,61 @@ def bump_everything() -> None:
 def current(kind: str, province_ids: Iterable[int]) -> dict[int, int]:
     """The counters of `kind` for these provinces (creating missing ones), in one round trip when all exist."""
     ns = namespace()
+    if ns in _in_database:
+        return _db_current(kind, list(province_ids))
     keys = {_key(ns, kind, p): p for p in province_ids}
     found = cache.get_many(list(keys))
     for key in keys.keys() - found.keys():
         cache.add(key, secrets.randbelow(2**62), None)
         found[key] = cache.get(key)
     return {keys[k]: v for k, v in found.items()}
+
+
+# --- counters in PostgreSQL (no shared cache) -------------------------------------------------------------------
+
+_TABLE = "lec_generation"
+
+
+def _dirty() -> set[tuple[str, int]]:
+    """(kind, province) bumped by the open transaction on this connection and not yet committed."""
+    dirty = getattr(connection, "_lec_generations_dirty", None)
+    if dirty is None or not connection.in_atomic_block:
+        dirty = connection._lec_generations_dirty = set()
+    return dirty
+
+
+def _db_bump(kind: str, ids: set[int]) -> None:
+    """A fresh random value for each counter (never +1: a value rolled back with a test's transaction must not come
+    again), written in its own short statement after the writer committed."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {_TABLE} (kind, province_id, value) "  # noqa: S608
+            "SELECT %s, p, (random() * 9.2e18)::bigint FROM unnest(%s::integer[]) AS p "
+            "ON CONFLICT (kind, province_id) DO UPDATE SET value = EXCLUDED.value",
+            [kind, sorted(ids)],
+        )
+    dirty = getattr(connection, "_lec_generations_dirty", None)
+    if dirty:
+        dirty.difference_update((kind, p) for p in ids)
+
+
+def _db_current(kind: str, ids: list[int]) -> dict[int, int]:
+    sql = f"SELECT province_id, value FROM {_TABLE} WHERE kind = %s AND province_id = ANY(%s)"  # noqa: S608
+    with connection.cursor() as cur:
+        cur.execute(sql, [kind, ids])
+        found = dict(cur.fetchall())
+        missing = [p for p in ids if p not in found]
+        if missing:
+            cur.execute(
+                f"INSERT INTO {_TABLE} (kind, province_id, value) "  # noqa: S608
+                "SELECT %s, p, (random() * 9.2e18)::bigint FROM unnest(%s::integer[]) AS p "
+                "ON CONFLICT (kind, province_id) DO NOTHING",
+                [kind, missing],
+            )
+            cur.execute(sql, [kind, missing])
+            found.update(cur.fetchall())
+    dirty = _dirty()
+    for p in ids:
+        if (kind, p) in dirty:
+            found[p] = secrets.randbelow(2**62)  # this transaction's own writes: no entry was stored under it
+    return found

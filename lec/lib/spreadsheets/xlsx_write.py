@@ -4,7 +4,7 @@ formatted as text. Cells starting like a formula are escaped so no spreadsheet r
 
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_CHARS = "=+-@\t\r"
@@ -21,6 +21,7 @@ def escape(value) -> str:
 
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -112,31 +113,37 @@ def _sheet_head(frozen: int, width: int) -> str:
 
 
 class _RowWriter:
-    """Turns rows into <row> elements numbered from 1, buffering them until flushed."""
+    """Turns rows into <row> elements numbered from 1, buffering them until flushed. The hot loop of every xlsx
+    export: per cell one class check and one regex search (most cells need no escaping), the column's reference
+    and style attribute prepared once (issue 16: 50,000 rows a second)."""
 
     def __init__(self, width: int):
         self.refs = [_letters(i + 1) for i in range(max(width, 1) + 8)]
         self.number = 0
         self.buffer: list[str] = []
 
-    def add(self, values, style_for: Callable[[int], int]) -> None:
+    def add(self, values, styles: list[str]) -> None:
+        """`styles`: the ` s="…"` attribute of each column ("" for the default style)."""
         self.number += 1
-        n = self.number
+        n = str(self.number)
+        if len(values) > len(self.refs):
+            self.refs += [_letters(i + 1) for i in range(len(self.refs), len(values))]
+        if len(values) > len(styles):
+            styles = [*styles, *[""] * (len(values) - len(styles))]
         parts = [f'<row r="{n}">']
-        for i, value in enumerate(values):
+        append, special = parts.append, _XML_SPECIAL.search
+        for ref, style, value in zip(self.refs, styles, values, strict=False):  # refs, styles ≥ values
             if value is None or value == "":
                 continue
-            ref = self.refs[i] if i < len(self.refs) else _letters(i + 1)
-            style = style_for(i)
-            s = f' s="{style}"' if style else ""
-            if value.__class__ in (int, float) and not isinstance(value, bool):
-                parts.append(f'<c r="{ref}{n}"{s}><v>{value}</v></c>')
-            else:
-                parts.append(
-                    f'<c r="{ref}{n}"{s} t="inlineStr"><is><t xml:space="preserve">'
-                    f"{_xml_text(str(value))}</t></is></c>"
-                )
-        parts.append("</row>")
+            cls = value.__class__
+            if cls is int or cls is float:
+                append(f'<c r="{ref}{n}"{style}><v>{value}</v></c>')
+                continue
+            text = value if cls is str else str(value)
+            if special(text):
+                text = _xml_text(text)
+            append(f'<c r="{ref}{n}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
+        append("</row>")
         self.buffer.append("".join(parts))
 
     def take(self) -> bytes:
@@ -162,10 +169,12 @@ def write_xlsx(
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write(_sheet_head(len(header_rows), width).encode("utf-8"))
             writer = _RowWriter(width)
+            bold = [' s="1"'] * width
+            styles = [' s="2"' if i in text_columns else "" for i in range(width)]
             for header in header_rows:
-                writer.add([escape(v) for v in header], lambda i: 1)
+                writer.add([escape(v) for v in header], bold)
             for row in rows:
-                writer.add(row, lambda i: 2 if i in text_columns else 0)
+                writer.add(row, styles)
                 count += 1
                 if len(writer.buffer) >= _FLUSH_ROWS:
                     sheet.write(writer.take())
