@@ -32,11 +32,41 @@ class ThaiDateField(forms.CharField):
 
 
 class RoundForm(forms.Form):
-    academic_year = forms.IntegerField(label=_("Academic year (B.E.)"), min_value=2500, max_value=2700)
-    term = forms.TypedChoiceField(label=_("Term"), choices=[(1, "1"), (2, "2")], coerce=int)
-    census_date = ThaiDateField(label=_("Census date"), help_text=_("dd/mm/yyyy, e.g. 10/11/2569"))
-    opens_on = ThaiDateField(label=_("Opens on"), help_text=_("Opens at 08:00 on this day."))
-    closes_on = ThaiDateField(label=_("Closes on"), help_text=_("Closes at 16:30 on this day."))
+    # Field-specific messages instead of Django's "Ensure this value is greater than or equal to 2500."
+    academic_year = forms.IntegerField(
+        label=_("Academic year (B.E.)"),
+        min_value=2500,
+        max_value=2700,
+        error_messages={
+            "required": _("Enter the academic year in the Buddhist Era, for example 2569."),
+            "invalid": _("Enter the academic year as 4 digits in the Buddhist Era, for example 2569."),
+            "min_value": _("Enter the academic year in the Buddhist Era (2500 or later), for example 2569."),
+            "max_value": _(
+                "Enter the academic year in the Buddhist Era (2700 or earlier), for example 2569."
+            ),
+        },
+    )
+    term = forms.TypedChoiceField(
+        label=_("Term"),
+        choices=[(1, "1"), (2, "2")],
+        coerce=int,
+        error_messages={"required": _("Choose term 1 or 2."), "invalid_choice": _("Choose term 1 or 2.")},
+    )
+    census_date = ThaiDateField(
+        label=_("Census date"),
+        help_text=_("dd/mm/yyyy, e.g. 10/11/2569"),
+        error_messages={"required": _("Enter the census date, for example 10/11/2569.")},
+    )
+    opens_on = ThaiDateField(
+        label=_("Opens on"),
+        help_text=_("The round opens at 08:00 on the date you enter."),
+        error_messages={"required": _("Enter the date the round opens, for example 01/11/2569.")},
+    )
+    closes_on = ThaiDateField(
+        label=_("Closes on"),
+        help_text=_("The round closes at 16:30 on the date you enter."),
+        error_messages={"required": _("Enter the date the round closes, for example 15/11/2569.")},
+    )
 
     def clean(self):
         data = super().clean()

@@ -12,7 +12,7 @@ def events_for(round_: Round, org: Organisation) -> QuerySet[ConfirmationEvent]:
     return (
         ConfirmationEvent.objects.filter(round=round_)
         .filter(subtree_q(org.path, "organisation__path"))
-        .select_related("organisation")
+        .select_related("organisation", "actor__organisation")
         .order_by("id")
     )
 
