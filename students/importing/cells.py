@@ -59,11 +59,24 @@ def read_identity(value) -> tuple[str, str]:
     return ("g_code" if text.startswith("G") else "national_id"), text
 
 
+def _date_cell(value: dt.date) -> dt.date:
+    """A real date cell. A year past 2400 is a Buddhist Era year: LibreOffice and Excel in the Thai locale turn a
+    typed 15/03/2562 into a date cell in the Gregorian year 2562."""
+    if value.year <= 2400:
+        return value
+    try:
+        return value.replace(year=value.year - 543)
+    except ValueError:  # 29 February of a year that is leap in the Gregorian count but not once converted
+        raise CellValueError(
+            _("Enter a date as dd/mm/yyyy in the Buddhist Era, for example 15/05/2562."), "date"
+        )
+
+
 def read_date(value) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
+        return _date_cell(value.date())
     if isinstance(value, dt.date):
-        return value
+        return _date_cell(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         if 1 <= value < 73_051:  # Excel serial numbers up to 31/12/2099
             return _EXCEL_EPOCH + dt.timedelta(days=int(value))

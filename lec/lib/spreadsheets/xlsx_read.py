@@ -149,14 +149,27 @@ def _raw_and_formula(cell) -> tuple[str | None, bool]:
     return raw, formula
 
 
-def _number(raw: str, style: int, date_styles: set[int]):
+_EPOCH_1900 = dt.datetime(1899, 12, 30)
+_EPOCH_1904 = dt.datetime(1904, 1, 1)  # Excel for Mac's date system: serial 0 is 1 January 1904
+# Parts of a number format that are not dates though they hold date letters: "General", scientific "E+00".
+_NOT_DATE_CODE = re.compile(r"general|e[+-]", re.IGNORECASE)
+
+
+def is_date_format(code: str) -> bool:
+    """Whether a custom number format shows a date: literal text, colours and conditions ([...]) removed, then
+    "General" (LibreOffice writes it as a custom format) and exponents, which hold the date letter e."""
+    code = re.sub(r"\[[^\]]*\]|\"[^\"]*\"", "", code)
+    return bool(_DATE_CODE.search(_NOT_DATE_CODE.sub("", code)))
+
+
+def _number(raw: str, style: int, date_styles: set[int], epoch: dt.datetime = _EPOCH_1900):
     """A numeric cell: int or float, or a datetime when its style is a date format."""
     try:
         value = float(raw) if any(ch in raw for ch in ".eE") else int(raw)
     except ValueError:
         return None
     if style in date_styles and 0 <= value < _LAST_SERIAL:
-        return dt.datetime(1899, 12, 30) + dt.timedelta(days=value)
+        return epoch + dt.timedelta(days=value)
     return value
 
 
@@ -178,6 +191,9 @@ class XlsxBook:
             path = target.lstrip("/") if target.startswith("/") else "xl/" + target
             if path in names:
                 self.sheets.append((sheet.get("name", ""), path))
+        properties = workbook.find(f"{_NS}workbookPr")
+        date1904 = properties is not None and properties.get("date1904", "").lower() in ("1", "true")
+        self.epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
         self.strings = self._shared_strings() if "xl/sharedStrings.xml" in names else []
         self.date_styles = self._date_styles() if "xl/styles.xml" in names else set()
 
@@ -194,8 +210,7 @@ class XlsxBook:
         root = ET.fromstring(self.archive.read("xl/styles.xml"))
         custom = {}
         for fmt in root.iter(f"{_NS}numFmt"):
-            code = re.sub(r"\[[^\]]*\]|\"[^\"]*\"", "", fmt.get("formatCode", ""))
-            custom[int(fmt.get("numFmtId", "0"))] = bool(_DATE_CODE.search(code))
+            custom[int(fmt.get("numFmtId", "0"))] = is_date_format(fmt.get("formatCode", ""))
         dates = set()
         xfs = root.find(f"{_NS}cellXfs")
         for idx, xf in enumerate(xfs if xfs is not None else []):
@@ -218,7 +233,7 @@ class XlsxBook:
             return raw == "1"
         if raw is None:
             return None
-        return _number(raw, int(cell.get("s", "0")), self.date_styles)
+        return _number(raw, int(cell.get("s", "0")), self.date_styles, self.epoch)
 
     def row_cells(self, row, columns: dict[str, int]) -> RawRow:
         """One <row> as cells, gaps filled with (None, False); `columns` caches letters → 0-based index."""
