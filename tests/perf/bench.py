@@ -250,7 +250,7 @@ def _api_exists(path: str) -> bool:
 
 
 def new_identity(ctx) -> str:
-    from lec.management.commands.seed_scale import national_id
+    from lec.management.commands._scale.plan import national_id
 
     ctx.counter += 1
     return national_id(1, f"99{os.getpid() % 1000:03d}{int(time.time()) % 100:02d}{ctx.counter:04d}")
@@ -694,7 +694,7 @@ def run_import(ctx: Ctx, rows: int) -> Result:
         w = csv.writer(fh)
         w.writerow(["ลำดับที่", "เลขประจำตัวนักเรียน", "เลขประจำตัวประชาชน", "คำนำหน้า", "ชื่อ", "นามสกุล", "เพศ",
                     "วันเดือนปีเกิด", "ระดับชั้น", "ห้องเรียน", "เชื้อชาติ", "สัญชาติ", "ศาสนา"])  # fmt: skip
-        from lec.management.commands.seed_scale import national_id
+        from lec.management.commands._scale.plan import national_id
 
         for i in range(rows):
             age = 6 + i % 6
