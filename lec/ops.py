@@ -7,10 +7,12 @@ or one that sends `Authorization: Bearer <LEC_METRICS_TOKEN>`. Everyone else get
 200/503 `{"status": …}` and `/metrics` as a 404 (as if it did not exist).
 """
 
+import asyncio
 import dataclasses
 import hmac
 import ipaddress
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -131,7 +133,14 @@ _ready_view = async_to_sync(ReadyView.as_view())
 def readyz(request):
     """Readiness: the database answers with every migration applied, the file storage writes and reads, and
     Redis answers when configured. The proxy sends traffic only to nodes answering 200."""
-    return _ready_view(request)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _ready_view(request)
+    # A sync view whose thread already runs an event loop (an ASGI server's, or a test's browser driver):
+    # async_to_sync refuses to nest, so the checks run on a thread of their own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_ready_view, request).result()
 
 
 @never_cache
