@@ -37,6 +37,7 @@ PAGES = {
         f"/o/{SAO}/other-schools/",
         f"/o/{SAO}/other-schools/headcounts/",
         f"/confirm/{SAO}/check/",
+        f"/confirm/{SAO}/check/?scope=other_schools",
         f"/confirm/{SAO}/print/",
     ],
     "demo_province": ["/", f"/confirm/{PROVINCE}/", f"/confirm/{PROVINCE}/report/"],

@@ -102,3 +102,23 @@ def test_the_printable_confirmation_is_one_a4_page(_browser, live_server, tmp_pa
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert pages == 1, f"the printable confirmation of {code} takes {pages} pages"
+
+
+def test_the_identity_search_result_and_the_confirm_step_fit_a_phone(_browser, live_server):
+    call_command("seed_demo", verbosity=0)
+    child = Learner.objects.filter(organisation__code="1050100001").exclude(national_id=None).first()
+    context, page = demo_context(_browser, live_server.url, width=390, lang="th", username="demo_lao")
+    page.goto(live_server.url + "/o/5010101/learners/find/")
+    page.fill("#id_identity", child.national_id)
+    page.press("#id_identity", "Enter")
+    page.wait_for_load_state()
+    cell = page.locator("td.font-monospace").first
+    assert cell.is_visible()
+    # the label line and one line of ID are about 62 px; an ID broken over two lines would pass 85 px
+    assert cell.bounding_box()["height"] < 75, "the ID breaks over several lines"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for path in ("/confirm/5010101/check/", "/confirm/5010101/"):
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways at 390 px ({width} px)"
+    context.close()

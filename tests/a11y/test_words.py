@@ -100,3 +100,18 @@ def test_the_address_lookup_answers_from_the_packaged_database(client, tree):
     assert (
         client.get("/learners/address-lookup/", {"q": "ช้างเผือก"}).status_code == 302
     )  # signed-in users only
+
+
+@pytest.mark.parametrize(
+    ("path", "template"), [("/manage/organisations/", "organisations"), ("/manage/users/", "users")]
+)
+def test_the_manage_pages_explain_each_column_in_thai_and_offer_a_template(client, tree, path, template):
+    from django.conf import settings
+
+    html = _signed_in(client, tree.users["dept"]).get(path).content.decode()
+    assert "แต่ละคอลัมน์กรอกอะไร" in html and "ต้องกรอก" in html
+    assert f"lec/templates/{template}-template.csv" in html
+    csv_file = settings.BASE_DIR / "static" / "lec" / "templates" / f"{template}-template.csv"
+    header = csv_file.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    for column in header:
+        assert f'<code lang="en">{column}</code>' in html, f"{column} is not explained"
