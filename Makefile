@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+PORT ?= 8000# make run PORT=8001 when 8000 is taken
 
 .PHONY: run test lint venv venv-test venv-bench messages bench bench-smoke loadtest clean cluster cluster-stop drill haproxy
 
@@ -11,12 +12,16 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+# Run and test environments install the hash-locked set (requirements*.lock, made by .ci/lock from pyproject.toml),
+# then the project itself without resolving anything more.
+$(VENV)/.installed-run: pyproject.toml requirements.lock | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+$(VENV)/.installed-test: pyproject.toml requirements-test.lock | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-test.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.installed-bench: pyproject.toml | $(PY)
@@ -30,8 +35,8 @@ venv-bench: $(VENV)/.installed-bench
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "LEC is at http://127.0.0.1:8000 (Ctrl+C to stop)"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "LEC is at http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: venv-test
 	$(PY) -m pytest $(PYTEST_ARGS)

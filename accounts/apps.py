@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import throttle  # noqa: F401  (connects the login-failure counter)
+        from . import signals, throttle  # noqa: F401  (connect the token revocation and the failure counter)

@@ -354,6 +354,10 @@ def audit(
     )
 
 
+def _active_tokens(user: User) -> int:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()).count()
+
+
 def sessions_and_tokens_revoke(*, users: list[User], keep_request=None) -> int:
     """End every session (the session hash changes) and revoke every API token of `users`.
 
@@ -382,20 +386,22 @@ def user_sign_out_everywhere(*, user: User, acting_user, ip: str | None = None, 
 @transaction.atomic
 def user_change_password(*, user: User, password: str, request=None, ip: str | None = None) -> None:
     """The user's own change: every token and every other session ends; `request` keeps its session."""
+    revoked = _active_tokens(user)  # the save below revokes them
     user.set_password(password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
-    revoked = sessions_and_tokens_revoke(users=[user], keep_request=request)
+    sessions_and_tokens_revoke(users=[user], keep_request=request)
     audit(acting_user=user, action="password_change", object_ref=user.username, ip=ip, tokens_revoked=revoked)
 
 
 @transaction.atomic
 def user_set_password_by_reset(*, user: User, password: str, ip: str | None = None) -> None:
     """A forgotten-password reset by e-mail link: every session and token of the user ends."""
+    revoked = _active_tokens(user)  # the save below revokes them
     user.set_password(password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
-    revoked = sessions_and_tokens_revoke(users=[user])
+    sessions_and_tokens_revoke(users=[user])
     audit(
         acting_user=user,
         action="password_reset_done",
@@ -424,10 +430,11 @@ def user_reset_password_by_officer(*, target: User, acting_user, ip: str | None 
     if not resettable_accounts(acting_user).filter(pk=target.pk).exists():
         raise Forbidden(_("You may not reset this account's password."))
     password = random_password()
+    revoked = _active_tokens(target)  # the save below revokes them
     target.set_password(password)
     target.must_change_password = True
     target.save(update_fields=["password", "must_change_password"])
-    revoked = sessions_and_tokens_revoke(users=[target])
+    sessions_and_tokens_revoke(users=[target])
     audit(acting_user=acting_user, action="password_reset_by_officer", organisation=target.organisation,
           object_ref=target.username, ip=ip, tokens_revoked=revoked)  # fmt: skip
     return password

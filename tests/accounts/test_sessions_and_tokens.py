@@ -81,3 +81,15 @@ def test_token_issue_and_revoke_are_audited(tree, client):
     assert client.delete("/api/v1/auth/token", **auth).status_code == 204
     actions = list(AuditLog.objects.filter(username=user.username).values_list("action", flat=True))
     assert "token_issue" in actions and "token_revoke" in actions
+
+
+def test_a_password_set_in_the_admin_revokes_the_users_tokens(tree, client):
+    admin = User.objects.create_superuser("root", "root@example.invalid", PASSWORD)
+    victim = tree.users["lao2"]
+    auth = token_for(client, victim.username)
+    boss = Client()
+    boss.force_login(admin)
+    r = boss.post(f"/admin/accounts/user/{victim.pk}/password/",
+                  {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"})  # fmt: skip
+    assert r.status_code == 302
+    assert client.get("/api/v1/me", **auth).status_code == 401
