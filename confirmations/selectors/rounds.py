@@ -1,13 +1,36 @@
 """Which round a page or request is about."""
 
-from django.db.models import QuerySet
+import datetime as dt
+
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from schools.models import Round
 
 
+# Rounds dated within these years only (confirmations.rounds refuses others). A row outside them, written past
+# the service, is never read: its datetimes may not even fit Python's (year 0 or 10000 once converted to UTC),
+# and one such row used to make GET /rounds, the banner on every page and the beat task fail for everybody.
+FIRST_YEAR, LAST_YEAR = 2000, 2200
+_LOW = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=dt.UTC)
+_HIGH = dt.datetime(LAST_YEAR + 1, 1, 1, tzinfo=dt.UTC)
+
+
+def readable() -> Q:
+    """Rounds whose dates are in range, tested in SQL before any row is converted (both bounds on each field:
+    SQLite compares the stored text, where '10000-…' sorts before '2000-…')."""
+    return Q(
+        opens_at__gte=_LOW, opens_at__lt=_HIGH, closes_at__gte=_LOW, closes_at__lt=_HIGH,
+        census_date__gte=_LOW.date(), census_date__lt=_HIGH.date(),
+    )  # fmt: skip
+
+
+def all_rounds() -> QuerySet[Round]:
+    return Round.objects.filter(readable())
+
+
 def open_round() -> Round | None:
-    return Round.objects.filter(state=Round.State.OPEN).first()
+    return all_rounds().filter(state=Round.State.OPEN).first()
 
 
 def banner_round() -> Round | None:
@@ -23,9 +46,9 @@ def banner_round() -> Round | None:
 def current_round(round_id=None) -> Round | None:
     """The round asked for, else the open one, else the most recent."""
     if round_id:
-        return Round.objects.filter(pk=round_id).first()
-    return open_round() or Round.objects.order_by("-academic_year", "-term").first()
+        return all_rounds().filter(pk=round_id).first()
+    return open_round() or all_rounds().order_by("-academic_year", "-term").first()
 
 
 def rounds() -> QuerySet[Round]:
-    return Round.objects.order_by("-academic_year", "-term")
+    return all_rounds().order_by("-academic_year", "-term")
