@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "2fa_enrol": _("Enrolled a second factor"),
     "2fa_recovery_codes": _("Made new recovery codes"),
     "2fa_reset": _("Reset a lost second factor"),
+    "institution_remind": _("Sent a reminder to confirm"),
 }
 
 

@@ -22,6 +22,8 @@ class User(AbstractUser):
         verbose_name=_("organisation"),
     )
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # Optional: shown to the level above when this user's organisation holds it back (who to call).
+    phone = models.CharField(_("phone"), max_length=32, blank=True, default="")
     # Raised by "sign out everywhere": part of the session hash, so every other session of the user ends.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
 

@@ -5,7 +5,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import SetPasswordForm
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from lec.lib.net import client_ip
 
 from . import throttle
+from .password_forms import StyledPasswordChangeForm
 from .services import audit, user_change_password, user_set_password_by_reset
 
 
@@ -33,7 +34,7 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def password_change(request):
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = StyledPasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user_change_password(
             user=request.user,

@@ -86,3 +86,36 @@ class RoundForm(forms.Form):
             "opens_at": datetime.datetime.combine(d["opens_on"], datetime.time(8, 0), tzinfo=tz),
             "closes_at": datetime.datetime.combine(d["closes_on"], datetime.time(16, 30), tzinfo=tz),
         }
+
+
+class UnlockRequestForm(forms.Form):
+    """An institution's (or LAO's) request to its parent: what must be corrected, and why."""
+
+    scope = forms.ChoiceField(choices=Scope.choices, initial=Scope.LEARNERS, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("What must be corrected, and why?"),
+        help_text=_("For example: two learners of ป.1 were entered twice; we need to remove one record."),
+        max_length=1000,
+        error_messages={"required": _("Say what must be corrected and why, so the LAO can decide.")},
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+
+
+class BulkUnlockForm(forms.Form):
+    """The province's or department's unlock of the ticked children: one reason for all."""
+
+    codes = forms.MultipleChoiceField(
+        choices=(), error_messages={"required": _("Tick at least one organisation to unlock.")}
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        error_messages={
+            "required": _("Give the reason for the unlock: the organisations unlocked are told it.")
+        },
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+    def __init__(self, *args, codes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["codes"].choices = [(c, c) for c in codes]

@@ -161,6 +161,7 @@ class Notification(models.Model):
         REQUEST_APPROVED = "request_approved", _("Unlock request approved")
         REQUEST_REJECTED = "request_rejected", _("Unlock request rejected")
         REMINDER = "reminder", _("Reminder")
+        NUDGE = "nudge", _("Reminder from the level above")
         ROUND_OPENED = "round_opened", _("Round opened")
         ROUND_CLOSED = "round_closed", _("Round closed")
 

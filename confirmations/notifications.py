@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -31,6 +32,7 @@ def notification_create(
     note = Notification.objects.create(
         kind=kind, round=round_, organisation=organisation, subject=subject, scope=scope, reason=reason or ""
     )
+    transaction.on_commit(lambda: unread_changed(organisation.pk))
     deliver(note.pk)
     return note
 
@@ -55,6 +57,7 @@ def round_send_reminders(*, round_id: int, deliver: Deliver, now: datetime | Non
     ]
     with transaction.atomic():
         created = Notification.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+        transaction.on_commit(lambda: unread_changed(None))
         ids = list(
             Notification.objects.filter(
                 round=round_, kind=Notification.Kind.REMINDER, emailed_at__isnull=True
@@ -98,7 +101,10 @@ def notifications_mark_read(*, acting_user, ids: list[int] | None = None) -> int
     qs = notifications_for(acting_user).filter(read=False)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    return Notification.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).update(read=True)
+    marked = Notification.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).update(read=True)
+    if marked:
+        unread_changed(acting_user.organisation_id, user_id=acting_user.pk)
+    return marked
 
 
 def notifications_for(user) -> QuerySet[Notification]:
@@ -110,6 +116,40 @@ def notifications_for(user) -> QuerySet[Notification]:
 
 def unread_count(user) -> int:
     return notifications_for(user).filter(read=False).count()
+
+
+# The menu bar's bell shows the unread count on every page. It is cached under generation numbers (one for the
+# whole country, one per organisation, one per user) that every write bumps, so a page costs a cache read, not a
+# query; UNREAD_TTL bounds how stale a count can get should a write path forget to bump.
+UNREAD_TTL = 120
+
+
+def _generation_keys(user) -> list[str]:
+    return ["lec:notif-gen:all", f"lec:notif-gen:org:{user.organisation_id}", f"lec:notif-gen:user:{user.pk}"]
+
+
+def unread_count_cached(user) -> int:
+    keys = _generation_keys(user)
+    gens = cache.get_many(keys)
+    key = f"lec:unread:{user.pk}:" + ":".join(str(gens.get(k, 0)) for k in keys)
+    found = cache.get(key)
+    if found is None:
+        found = unread_count(user)
+        cache.set(key, found, UNREAD_TTL)
+    return found
+
+
+def unread_changed(organisation_id: int | None, *, user_id: int | None = None) -> None:
+    """Bump the generation of an organisation (None: everyone) and of a user, so their next page recounts."""
+    keys = [f"lec:notif-gen:org:{organisation_id}" if organisation_id else "lec:notif-gen:all"]
+    if user_id:
+        keys.append(f"lec:notif-gen:user:{user_id}")
+    for key in keys:
+        cache.add(key, 0, None)
+        try:
+            cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.set(key, 1, None)
 
 
 def notification_text(note: Notification) -> str:
@@ -127,6 +167,7 @@ def notification_text(note: Notification) -> str:
         Notification.Kind.REQUEST_REJECTED: _("Your unlock request (%(scope)s) for %(round)s was not approved. "
                                               "Reason: %(reason)s"),
         Notification.Kind.REMINDER: _("%(round)s closes soon and %(who)s has not confirmed its data yet."),
+        Notification.Kind.NUDGE: _("Your LAO reminds you: check your learners and confirm them for %(round)s."),
         Notification.Kind.ROUND_OPENED: _("%(round)s is open."),
         Notification.Kind.ROUND_CLOSED: _("%(round)s is closed."),
     }  # fmt: skip

@@ -1,6 +1,8 @@
 """Confirmation pages: each level's dashboard, the confirm step, unlocks and requests, reports, events, rounds,
 notifications. Thin: parse, call one service or selector, render; refusals go through lec.middleware."""
 
+import dataclasses
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -18,11 +20,12 @@ from lec.lib.thai import format_datetime
 from schools.models import Kind, Organisation, Round
 
 from . import notifications as notices
+from . import reminders, selectors, services
 from . import rounds as round_services
-from . import selectors, services
-from .forms import ReasonForm, RoundForm
+from .forms import BulkUnlockForm, ReasonForm, RoundForm, UnlockRequestForm
 from .models import Confirmation, Scope
-from .selectors.dashboard import ENTERED, REQUESTED
+from .selectors import home
+from .selectors.dashboard import REQUESTED
 from .selectors.headcounts import ALL
 
 CONFIRMED = Confirmation.State.CONFIRMED
@@ -46,7 +49,10 @@ def _back(org):
 @login_required
 def dashboard(request, code):
     org = policy.access_organisation(request.user, code)
-    round_ = _round(request)
+    return render(request, "confirmations/dashboard.html", _dashboard_context(request, org, _round(request)))
+
+
+def _dashboard_context(request, org, round_, bulk_form=None) -> dict:
     board = selectors.dashboard(round_, org)
     status = request.GET.get("status", "")
     children = board.children
@@ -61,37 +67,36 @@ def dashboard(request, code):
         "page": page,
         "query": f"round={round_.pk if round_ else ''}&status={status}",
         "status": status,
-        "unread": notices.unread_count(request.user),
         "any_confirmed": any(CONFIRMED in (c.learners, c.other_schools) for c in board.children),
         "names": {c.org.code: c.org.name_th for c in board.children},
         "closed": round_ is not None and round_.state == Round.State.CLOSED,
         "actions": set(policy.actions_on(request.user, org)),
         "may_unlock_children": bool(board.children) and policy.can(request.user, "unlock_children", board.children[0].org),
         "rounds": selectors.rounds()[:12],
-        "chart": _chart(board),
+        "progress": (progress := home.progress(board)),
+        "chart": _chart(progress),
+        "bulk_form": bulk_form,
+        "ticked": set(bulk_form.data.getlist("codes")) if bulk_form is not None else set(),
     }  # fmt: skip
     if org.is_institution and round_ is not None:
         counts = selectors.level_gender_counts(org)
         context.update(counts=counts, total=sum(r["total"] for r in counts))
         context["warnings"] = selectors.confirm_warnings(round_, org, counts)
-    return render(request, "confirmations/dashboard.html", context)
+        context["unlocked"] = home.last_unlock(round_, org)
+    if org.kind == Kind.LAO and round_ is not None:
+        context["blocker_rows"] = home.blocker_rows(request.user, board)
+    return context
 
 
-def _chart(board) -> dict:
-    """Confirmed vs not, per child: the bar chart's data (the table beside it shows the same numbers)."""
-    if board.org.kind in (Kind.PROVINCE, Kind.DEPARTMENT):
-        rows = [(c.org.name_th, c.done, max(c.total - c.done, 0)) for c in board.children if c.total]
-    else:
-        rows = [
-            (c.org.name_th, int(c.status in (CONFIRMED, ENTERED)), int(c.status not in (CONFIRMED, ENTERED)))
-            for c in board.children
-        ]  # fmt: skip
+CHART_ROWS = 300  # more bars than this are unreadable; the table below has every row
+
+
+def _chart(progress) -> dict:
+    """The bar chart's data: the same per-row numbers the progress sentence counts (confirmations.selectors.home)."""
+    chart = progress.chart
     return {
-        "labels": [r[0] for r in rows][:300],
-        "done": [r[1] for r in rows][:300],
-        "todo": [r[2] for r in rows][:300],
-        "done_label": _("Confirmed"),
-        "todo_label": _("Not confirmed"),
+        "labels": chart["labels"][:CHART_ROWS],
+        "series": [{**s, "data": s["data"][:CHART_ROWS]} for s in chart["series"]],
     }
 
 
@@ -135,6 +140,9 @@ def confirm_step(request, code):
                 r for r in context["report"]["rows"] if kinds.get(r["code"]) in wanted
             ]
         context["blockers"] = selectors.blockers(round_, org, scope)
+        context["closed_codes"] = (
+            home.closed_other_schools(round_, org) if scope == Scope.OTHER_SCHOOLS else set()
+        )
         context["names"] = {r["code"]: r["name_th"] for r in context["report"]["rows"]}
     return render(request, "confirmations/confirm_step.html", context)
 
@@ -155,42 +163,86 @@ def unlock(request, code):
     return _back(org.parent)
 
 
+BULK_RESULT = "confirmations.bulk_unlock_result"
+
+
 @login_required
 @require_POST
 def bulk_unlock(request, code):
+    """Unlock the ticked children with one reason. A missing reason or tick answers next to the field on the
+    dashboard; the results are shown by a redirect (post/redirect/get), so refreshing them sends nothing again."""
     org = policy.access_organisation(request.user, code, "view_subtree")
     round_ = _round(request)
-    codes = request.POST.getlist("codes")
-    reason = request.POST.get("reason", "")
-    if not codes:
-        raise DomainError(_("Tick at least one organisation to unlock."), code=Code.INVALID)
+    if round_ is None:
+        raise NotFound(_("No round is open."))
+    form = BulkUnlockForm(request.POST, codes=request.POST.getlist("codes"))
+    if not form.is_valid():
+        context = _dashboard_context(request, org, round_, bulk_form=form)
+        return render(request, "confirmations/dashboard.html", context, status=400)
     results = services.confirmation_bulk_unlock(
-        acting_user=request.user,
-        round_id=round_.pk,
-        parent=org,
-        codes=codes,
-        reason=reason,
-        ip=client_ip(request),
-    )
-    return render(
-        request, "confirmations/bulk_result.html", {"org": org, "round": round_, "results": results}
-    )
+        acting_user=request.user, round_id=round_.pk, parent=org, codes=form.cleaned_data["codes"],
+        reason=form.cleaned_data["reason"], ip=client_ip(request),
+    )  # fmt: skip
+    request.session[BULK_RESULT] = {
+        "org": org.code, "round": round_.pk, "results": [dataclasses.asdict(r) for r in results],
+    }  # fmt: skip
+    return redirect("confirmations:bulk_result", code=org.code)
+
+
+@login_required
+def bulk_result(request, code):
+    org = policy.access_organisation(request.user, code, "view_subtree")
+    saved = request.session.get(BULK_RESULT) or {}
+    if saved.get("org") != org.code:
+        return _back(org)
+    round_ = Round.objects.filter(pk=saved["round"]).first()
+    context = {"org": org, "round": round_, "results": saved["results"]}
+    return render(request, "confirmations/bulk_result.html", context)
 
 
 @login_required
 @require_POST
+def remind(request, code):
+    """The LAO's "send a reminder" to one institution holding it back (rate-limited in confirmations.reminders)."""
+    institution = policy.access_organisation(request.user, code, "unlock_children")
+    round_ = selectors.open_round()
+    if round_ is None or not institution.is_institution:
+        raise NotFound()
+    try:
+        reminders.institution_remind(
+            acting_user=request.user, round_=round_, institution=institution, ip=client_ip(request)
+        )
+    except DomainError as exc:
+        if exc.code != Code.THROTTLED:
+            raise
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request, _("A reminder was sent to the users of %(name)s.") % {"name": institution.name_th}
+        )
+    return redirect(reverse("confirmations:dashboard", args=[institution.parent.code]) + "#blockers")
+
+
+@login_required
 def request_unlock(request, code):
+    """The unlock-request form (linked from every locked page): what must be corrected and why, then one button."""
     org = policy.access_organisation(request.user, code, "request_unlock")
     round_ = _round(request)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        raise Invalid({"reason": [_("Give a reason.")]}, message=_("Say why the data must be changed."))
-    services.unlock_request_create(
-        acting_user=request.user, round_id=round_.pk, organisation=org, scope=form.cleaned_data["scope"],
-        reason=form.cleaned_data["reason"], ip=client_ip(request),
-    )  # fmt: skip
-    messages.success(request, _("Your unlock request was sent. You will be told when it is decided."))
-    return _back(org)
+    if round_ is None:
+        raise NotFound(_("No round is open."))
+    scope = request.POST.get("scope") or request.GET.get("scope") or Scope.LEARNERS
+    form = UnlockRequestForm(request.POST or None, initial={"scope": scope})
+    if request.method == "POST" and form.is_valid():
+        services.unlock_request_create(
+            acting_user=request.user, round_id=round_.pk, organisation=org, scope=form.cleaned_data["scope"],
+            reason=form.cleaned_data["reason"], ip=client_ip(request),
+        )  # fmt: skip
+        messages.success(request, _("Your unlock request was sent. You will be told when it is decided."))
+        return redirect(org.get_absolute_url())
+    board = selectors.dashboard(round_, org)
+    context = {"org": org, "round": round_, "form": form, "conf": board.scopes.get(scope), "scope": scope,
+               "pending": board.own_pending.get(scope)}  # fmt: skip
+    return render(request, "confirmations/unlock_request.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -267,7 +319,12 @@ def notifications(request):
         return redirect("confirmations:notifications")
     page = Paginator(notices.notifications_for(request.user), 30).get_page(request.GET.get("page"))
     items = [(n, notices.notification_text(n)) for n in page]
-    return render(request, "confirmations/notifications.html", {"page": page, "items": items})
+    # Seen is read: the ones on this page are marked read now (still highlighted as new on this view).
+    shown_unread = [n.pk for n in page if not n.read]
+    if shown_unread:
+        notices.notifications_mark_read(acting_user=request.user, ids=shown_unread)
+    context = {"page": page, "items": items, "unread": notices.unread_count(request.user)}
+    return render(request, "confirmations/notifications.html", context)
 
 
 @login_required

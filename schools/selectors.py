@@ -101,9 +101,15 @@ def _counts_of(entry: OtherSchoolEntry) -> dict[str, tuple[int, int]]:
     return {c.class_level: (c.male, c.female) for c in rows}
 
 
-def lao_other_schools(lao: Organisation, *, active_only: bool = True) -> QuerySet[Organisation]:
-    """The LAO's own other-affiliation schools (the caller has already checked it may see the LAO)."""
+def lao_other_schools(
+    lao: Organisation, *, active_only: bool = True, missing_first_in=None
+) -> QuerySet[Organisation]:
+    """The LAO's own other-affiliation schools (the caller has already checked it may see the LAO). With
+    `missing_first_in` (a round), the schools with no entry in it come first: they are what holds the LAO back."""
     qs = Organisation.objects.filter(parent=lao, kind=Kind.OTHER_SCHOOL).order_by("name_th", "code")
+    if missing_first_in is not None:
+        entered = OtherSchoolEntry.objects.filter(round_id=missing_first_in.pk, school=OuterRef("pk"))
+        qs = qs.annotate(entered=Exists(entered)).order_by("entered", "name_th", "code")
     return qs.filter(is_active=True) if active_only else qs
 
 

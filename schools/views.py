@@ -105,7 +105,8 @@ def other_headcounts(request, code):
         return render(request, "schools/other_headcounts.html", context)
     may_edit = policy.can(request.user, "edit_other_schools", lao)
     context["editable"] = editable = may_edit and round_.state == "open" and not lao.other_schools_locked
-    page = Paginator(selectors.lao_other_schools(lao), GRID_PAGE_SIZE).get_page(request.GET.get("page"))
+    schools = selectors.lao_other_schools(lao, missing_first_in=round_)
+    page = Paginator(schools, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
     grid = selectors.other_headcount_grid(lao=lao, round=round_, schools=page.object_list)
     typed = errors = None
     if request.method == "POST":

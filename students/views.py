@@ -7,15 +7,17 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import policy
 from lec.lib import levels, wording
-from lec.lib.errors import DomainError, Invalid, NotFound
+from lec.lib.errors import Code, DomainError, Invalid, NotFound
 from lec.lib.net import client_ip
-from lec.lib.thai import format_date
+from lec.lib.thai import format_date, format_date_input
+from lec.models import Job
 from schools.models import Kind, Organisation
 
 from . import addresses, selectors, services
@@ -44,10 +46,17 @@ def roster(request, code):
     qs = selectors.learner_list(
         request.user, org, status=status, class_level=class_level, room=room, search=search
     )
+    added = _finished_import(org, request.GET.get("added", ""))
+    if added is not None:  # "see the learners just added" after an import
+        qs = qs.filter(
+            created_at__gte=added.started_at or added.created_at, created_at__lte=added.finished_at
+        )
     paginator = Paginator(qs, PAGE_SIZE)
     known = selectors.learner_list_count(
         org, status=status, class_level=class_level, room=room, search=search
     )
+    if added is not None:
+        known = None
     if known is not None:
         paginator.count = known  # the counter table answers without counting rows
     page = paginator.get_page(request.GET.get("page"))
@@ -56,7 +65,13 @@ def roster(request, code):
     query = urlencode(
         {
             k: v
-            for k, v in (("q", search), ("class_level", class_level), ("room", room), ("status", status))
+            for k, v in (
+                ("q", search),
+                ("class_level", class_level),
+                ("room", room),
+                ("status", status),
+                ("added", added.pk if added else ""),
+            )
             if v and not (k == "status" and v == Status.ACTIVE)
         }
     )
@@ -71,16 +86,45 @@ def roster(request, code):
             "rows": rows,
             "query": query,
             "filters": {"q": search, "class_level": class_level, "room": room, "status": status},
+            "added": added,
             "levels": [levels.BY_CODE[c] for c in level_codes],
             "rooms": selectors.rooms_of(org),
             "statuses": [(Status.ACTIVE.value, Status.ACTIVE.label), ("all", _("Every status"))]
             + [(r, Status(r).label) for r in LEAVE_REASONS],
             "counts": selectors.live_counts(org),
             "actions": actions,
-            "can_edit": org.is_institution and "edit_learners" in actions,
+            "can_edit": org.is_institution and "edit_learners" in actions and not org.learners_locked,
             "pending": selectors.pending_transfer_counts(org) if org.is_institution else None,
+            "left_matches": _left_matches(request.user, org, search, status, page.paginator.count),
         },
     )
+
+
+def _finished_import(org, job_id: str):
+    """The finished import job of this institution whose added learners the roster is asked to show, or None."""
+    if not job_id.isdigit():
+        return None
+    return Job.objects.filter(
+        pk=job_id,
+        organisation=org,
+        kind=Job.Kind.IMPORT_LEARNERS,
+        state=Job.State.DONE,
+        finished_at__isnull=False,
+    ).first()
+
+
+def _left_matches(user, org, search: str, status: str, found: int) -> int:
+    """How many learners who left match a search that found nobody active (so the page can say they left)."""
+    if not search or found or status != Status.ACTIVE:
+        return 0
+    return selectors.learner_list(user, org, status="all", class_level="", room="", search=search).count()
+
+
+def _refusal_on_form(form, exc: DomainError) -> None:
+    """A lock (or a stale version) refused the write: say so above the form, which keeps what was typed."""
+    if exc.code not in (Code.CONFIRMED_LOCKED, Code.STALE_VERSION):
+        raise exc
+    form.add_error(None, str(exc.message))
 
 
 def _learner_form_page(request, template, form, org, **extra):
@@ -105,9 +149,10 @@ def learner_add(request, code):
             _apply_errors(form, exc)
         except DomainError as exc:
             if exc.code != "identity_active_elsewhere":
-                raise
-            holder = exc.extra["holder"]
-            form.add_error("identity", str(exc.message))
+                _refusal_on_form(form, exc)
+            else:
+                holder = exc.extra["holder"]
+                form.add_error("identity", str(exc.message))
         else:
             messages.success(
                 request,
@@ -151,7 +196,9 @@ def learner_detail(request, pk):
             "org": learner.organisation,
             "shown_identity": masker.shown(learner),
             "full": full,
-            "can_edit": "edit_learners" in actions and learner.is_active,
+            "can_edit": "edit_learners" in actions
+            and learner.is_active
+            and not learner.organisation.learners_locked,
             "out": selectors.learner_out(learner, masker),
             "disadvantage": learner.get_disadvantage_label(),
             "disability": learner.get_disability_label(),
@@ -179,9 +226,10 @@ def learner_edit(request, pk):
         except Invalid as exc:
             _apply_errors(form, exc)
         except DomainError as exc:
-            if exc.code not in ("stale_version", "identity_active_elsewhere"):
-                raise
-            form.add_error("identity" if exc.code == "identity_active_elsewhere" else None, str(exc.message))
+            if exc.code != Code.IDENTITY_ACTIVE_ELSEWHERE:
+                _refusal_on_form(form, exc)
+            else:
+                form.add_error("identity", str(exc.message))
         else:
             messages.success(request, _("The changes were saved."))
             return redirect(learner.get_absolute_url())
@@ -194,7 +242,8 @@ def learner_leave(request, pk):
     if not learner.is_active:
         messages.error(request, _("This learner has already left."))
         return redirect(learner.get_absolute_url())
-    form = LeaveForm(request.POST or None, initial={"version": learner.version})
+    today = format_date_input(timezone.localdate())
+    form = LeaveForm(request.POST or None, initial={"version": learner.version, "left_on": today})
     if request.method == "POST" and form.is_valid():
         from lec.lib.thai import DateParseError, parse_date
 
@@ -217,9 +266,7 @@ def learner_leave(request, pk):
             except Invalid as exc:
                 form.add_service_errors(exc.errors)
             except DomainError as exc:
-                if exc.code != "stale_version":
-                    raise
-                form.add_error(None, str(exc.message))
+                _refusal_on_form(form, exc)
             else:
                 messages.success(request, _("%(name)s is recorded as left.") % {"name": str(learner)})
                 return redirect("students:roster", code=learner.organisation.code)
@@ -343,7 +390,9 @@ def transfers(request, code):
             "incoming": rows(incoming),
             "outgoing": rows(outgoing),
             "decided": rows(decided),
-            "can_request": org.is_institution and policy.can(request.user, "edit_learners", org),
+            "can_request": org.is_institution
+            and not org.learners_locked
+            and policy.can(request.user, "edit_learners", org),
         },
     )
 

@@ -25,8 +25,9 @@ class ChildRow:
     other_schools: str | None = None  # open | confirmed | entered | missing | None
     confirmed_at: datetime | None = None
     last_change: datetime | None = None
-    live_total: int = 0
+    live_total: int = 0  # learners only: other-affiliation headcounts are counted apart (other_total)
     confirmed_total: int = 0
+    other_total: int = 0  # other-affiliation schools' headcounts entered this round
     done: int = 0  # children of this child confirmed (progress x/y)
     total: int = 0
     pending: list = dataclasses.field(default_factory=list)
@@ -70,6 +71,7 @@ class Dashboard:
     total: int = 0
     live_total: int = 0
     confirmed_total: int = 0
+    other_total: int = 0
 
     @property
     def all_blockers(self) -> list[str]:
@@ -153,16 +155,18 @@ def _lao_rows(round_: Round, org: Organisation, rows: dict, board: Dashboard) ->
 
 
 def _child_totals(round_: Round, org: Organisation, rows: dict, board: Dashboard) -> None:
-    """Live and confirmed learner totals per child (live includes other-affiliation entries), from the cached
+    """Live and confirmed learner totals per child, and apart from them the other-affiliation headcounts, from the cached
     per-province parts where every writer bumps them (confirmations.totals, docs/performance.md "Cached totals")."""
     pids = list(rows) if org.kind == Kind.DEPARTMENT else [org.id]
     live = totals.child_totals("live", round_, org, pids)
     other = totals.child_totals("live_other", round_, org, pids)
     confirmed = totals.child_totals("confirmed", round_, org, pids)
     for cid, row in rows.items():
-        row.live_total = live.get(cid, 0) + other.get(cid, 0)
+        row.live_total = live.get(cid, 0)
+        row.other_total = other.get(cid, 0)
         row.confirmed_total = confirmed.get(cid, 0)
     board.live_total = sum(r.live_total for r in rows.values())
+    board.other_total = sum(r.other_total for r in rows.values())
     board.confirmed_total = sum(r.confirmed_total for r in rows.values())
 
 

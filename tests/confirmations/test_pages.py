@@ -55,7 +55,8 @@ def test_lao_dashboard_lists_states_blockers_and_requests(tree, client, rnd):
                                    scope="learners", reason="นักเรียนย้ายเข้า")  # fmt: skip
     html = login(client, tree.users["lao1"]).get(f"/confirm/{tree.lao1.code}/").content.decode()
     assert "รอปลดล็อก" in html and "นักเรียนย้ายเข้า" in html and "ยังไม่ยืนยัน" in html
-    assert tree.school2.code in html and "disabled" in html  # confirm disabled, blockers listed
+    # no pale disabled button: the page says why it cannot confirm yet and links each blocker to its page
+    assert 'data-testid="why-not-yet"' in html and f'href="/confirm/{tree.school2.code}/"' in html
     assert "tag-missing" in html  # other1 has no entry
 
 
@@ -91,8 +92,11 @@ def test_province_bulk_unlock_shows_a_result_per_item(tree, client, rnd):
     login(client, tree.users["p1"])
     r = client.post(f"/confirm/{tree.p1.code}/unlock-children/",
                     {"round": rnd.pk, "codes": [tree.lao1.code, tree.lao2.code], "reason": "ตรวจใหม่"})  # fmt: skip
-    html = r.content.decode()
-    assert r.status_code == 200 and "ยกเลิกการยืนยันแล้ว" in html and "ข้อมูลนี้ยังไม่ได้ยืนยัน" in html
+    assert r.status_code == 302  # post/redirect/get: refreshing the result page sends nothing again
+    for _ in range(2):
+        again = client.get(r.url)
+        html = again.content.decode()
+        assert again.status_code == 200 and "ยกเลิกการยืนยันแล้ว" in html and "ข้อมูลนี้ยังไม่ได้ยืนยัน" in html
 
 
 def test_report_page_shows_the_api_numbers(tree, client, rnd):
@@ -201,12 +205,14 @@ def test_events_and_notifications_pages_keep_their_budget(tree, client, rnd, dja
         for s in schools
     )
     login(client, tree.users["lao1"])
-    client.get("/notifications/")
+    client.get(f"/confirm/{tree.lao1.code}/events/")
     with django_assert_max_num_queries(14):
         assert client.get(f"/confirm/{tree.lao1.code}/events/").status_code == 200
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):  # + marking the page's notices read and the new unread count
         html = client.get("/notifications/").content.decode()
-    assert html.count("list-group-item-info") == 30  # a page of unread notices
+    assert html.count("list-group-item-info") == 30  # a page of unread notices, highlighted as new
+    html = client.get("/notifications/").content.decode()
+    assert html.count("list-group-item-info") == 0  # seen is read: the same page again has nothing new
 
 
 def test_lao_confirm_step_lists_only_the_children_of_that_scope(tree, client, rnd):

@@ -24,7 +24,9 @@
       var data = JSON.parse(source.textContent);
       var kind = canvas.getAttribute("data-chart");
       var datasets;
-      if (kind === "progress") {
+      if (data.series) {
+        datasets = data.series.map(function (s) { return { label: s.label, data: s.data, backgroundColor: s.color }; });
+      } else if (kind === "progress") {
         datasets = [
           { label: data.done_label, data: data.done, backgroundColor: "#00703c" },
           { label: data.todo_label, data: data.todo, backgroundColor: "#f47738" }
