@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from confirmations.models import Confirmation, Scope, UnlockRequest
 from confirmations.selectors import scopes_of
 from confirmations.selectors.dashboard import ENTERED, MISSING, REQUESTED
+from lec.lib import wording
 from schools.models import Round
 
 register = template.Library()
@@ -57,6 +58,7 @@ def own_states(org, round_):
             ).values_list("scope", flat=True)
         )
     labels = dict(Scope.choices)
+    labels[Scope.LEARNERS] = wording.for_kind(org.kind, "Learners")  # a CDC confirms its เด็กเล็ก
     states = []
     for scope in scopes:
         state = REQUESTED if scope in pending else CONFIRMED if scope in confirmed else OPEN

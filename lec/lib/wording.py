@@ -43,6 +43,10 @@ _CDC = {
         "CDC", "Once you confirm, editing learners is locked until your LAO unlocks it."
     ),
     gettext_noop("Transfers"): pgettext_lazy("CDC", "Transfers"),
+    gettext_noop("Open the roster"): pgettext_lazy("CDC", "Open the roster"),
+    gettext_noop("%(n)s active learners (%(m)s male, %(f)s female)"): pgettext_lazy(
+        "CDC", "%(n)s active learners (%(m)s male, %(f)s female)"
+    ),
     gettext_noop("Import learners"): pgettext_lazy("CDC", "Import learners"),
     gettext_noop("Import learners from Excel or CSV"): pgettext_lazy(
         "CDC", "Import learners from Excel or CSV"
