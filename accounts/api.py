@@ -19,8 +19,9 @@ LOCKOUT_SECONDS = 30 * 60
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
+    # bounded: a longer username cannot exist (150), and axes could not store it (a 500 on PostgreSQL)
+    username: str = Field(..., max_length=150)
+    password: str = Field(..., max_length=1024)
     otp: str | None = Field(
         None, max_length=32, description="The current TOTP code or an unused recovery code"
     )

@@ -19,7 +19,6 @@ from schools.models import Organisation, Round
 from .selectors.rounds import FIRST_YEAR, LAST_YEAR, all_rounds
 
 OPENED, CLOSED = "opened", "closed"  # what rounds_tick did to a round
-BE_OFFSET = 543
 log = logging.getLogger(__name__)
 
 
@@ -33,14 +32,11 @@ def _require_rounds(acting_user) -> None:
 MAX_DISTANCE = timedelta(days=731)  # a round opens and closes within two years of its census date
 
 
-def validate_round_dates(academic_year: int, census_date, opens_at: datetime, closes_at: datetime) -> None:
-    """Refuse a round dated outside 2000–2200 (Buddhist Era 2543–2743), or opening or closing more than two years
+def validate_round_dates(census_date, opens_at: datetime, closes_at: datetime) -> None:
+    """Refuse a round whose census date is outside 2000–2200, or opening or closing more than two years
     from its census date: such a round (year 1 at +14:00) once stored made every round list fail. 400s on the
     fields, all at once."""
     errors: dict[str, list] = {}
-    first, last = FIRST_YEAR + BE_OFFSET, LAST_YEAR + BE_OFFSET
-    if not first <= academic_year <= last:
-        errors["academic_year"] = [_("Give a Buddhist Era year between %(a)s and %(b)s.") % {"a": first, "b": last}]
     if not FIRST_YEAR <= census_date.year <= LAST_YEAR:
         errors["census_date"] = [_("The census date must be between the years %(a)s and %(b)s (AD).")
                                  % {"a": FIRST_YEAR, "b": LAST_YEAR}]  # fmt: skip
@@ -63,7 +59,7 @@ def round_create(
         raise invalid("term", _("The term is 1 or 2."))
     if not 2500 <= academic_year <= 2700:
         raise invalid("academic_year", _("Give the academic year in the Buddhist Era, for example 2569."))
-    validate_round_dates(academic_year, census_date, opens_at, closes_at)
+    validate_round_dates(census_date, opens_at, closes_at)
     with transaction.atomic():
         if Round.objects.filter(academic_year=academic_year, term=term).exists():
             raise DomainError(_("This round already exists."), code=Code.ROUND_EXISTS)
@@ -131,7 +127,9 @@ def rounds_tick(*, now: datetime | None = None) -> list[tuple[int, str]]:
     others from opening or closing on time."""
     now = now or timezone.now()
     done = []
-    due_to_close = all_rounds().filter(state=Round.State.OPEN, closes_at__lte=now).values_list("pk", flat=True)
+    due_to_close = (
+        all_rounds().filter(state=Round.State.OPEN, closes_at__lte=now).values_list("pk", flat=True)
+    )
     for pk in list(due_to_close):
         if _tick_one(round_close, pk):
             done.append((pk, CLOSED))

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from schools.models import Round
 
-
 # Rounds dated within these years only (confirmations.rounds refuses others). A row outside them, written past
 # the service, is never read: its datetimes may not even fit Python's (year 0 or 10000 once converted to UTC),
 # and one such row used to make GET /rounds, the banner on every page and the beat task fail for everybody.

@@ -10,7 +10,10 @@ from tests.factories import PASSWORD, RoundFactory, make_learner
 
 
 def _body(response) -> dict:
-    assert response["Content-Type"].startswith("application/json"), (response.status_code, response.content[:200])
+    assert response["Content-Type"].startswith("application/json"), (
+        response.status_code,
+        response.content[:200],
+    )
     return response.json()
 
 
