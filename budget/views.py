@@ -16,7 +16,7 @@ from . import selectors
 from .engine import RateBook, money
 from .forms import RatesUploadForm, WhatIfForm
 from .models import BudgetRate, Item
-from .rates import RatesError, decode, merge, read_rates
+from .rates import MAX_BYTES, RatesError, decode, merge, overlap_problems, read_rates
 from .services import rates_load
 
 RATES_ACTION = "manage_rounds"  # held nationally: the department sets rounds and loads the year's rates
@@ -86,7 +86,7 @@ def compare_page(request, code):
         ctx["form"] = form
         if form.is_valid():
             try:
-                proposed = _proposed_book(form.cleaned_data["file"].read(), ctx["book"])
+                proposed = _proposed_book(form.cleaned_data["file"].read(MAX_BYTES + 1), ctx["book"])
             except RatesError as exc:
                 ctx["problems"] = _problems(exc)
             else:
@@ -102,8 +102,6 @@ def _proposed_book(data: bytes, book: RateBook) -> RateBook:
         raise RatesError(
             [(0, _("The file has no rates for fiscal year %(year)s.") % {"year": book.fiscal_year})]
         )
-    from .rates import overlap_problems
-
     merged = merge(book.rates, rows)
     problems = overlap_problems(merged)
     if problems:
@@ -126,7 +124,7 @@ def rates_page(request):
         if form.is_valid():
             dry_run = form.cleaned_data["dry_run"]
             try:
-                result = rates_load(data=form.cleaned_data["file"].read(), acting_user=request.user,
+                result = rates_load(data=form.cleaned_data["file"].read(MAX_BYTES + 1), acting_user=request.user,
                                     ip=client_ip(request), dry_run=dry_run)  # fmt: skip
             except RatesError as exc:
                 problems = _problems(exc)
