@@ -239,18 +239,29 @@ def write_replica_conf(data: Path) -> None:
         f"hot_standby = on\nhot_standby_feedback = on\nmax_connections = {psql('SHOW max_connections')}\n"
         "shared_buffers = 128MB\n"
         "max_standby_streaming_delay = 30s\nwal_receiver_status_interval = 1s\nlogging_collector = off\n"
+        "recovery_init_sync_method = syncfs\n"
     )
     (data / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
     (data / "pg_ident.conf").write_text("")
 
 
+SLOT = "lec_cluster_standby"
+
+
+def drop_slot() -> None:
+    psql(f"SELECT pg_drop_replication_slot('{SLOT}') FROM pg_replication_slots WHERE slot_name = '{SLOT}'")
+
+
 def make_replica() -> None:
+    """A base backup through a replication slot: the primary keeps every WAL segment the standby has not
+    received yet (a busy primary recycles them within seconds otherwise). `cluster-stop` drops the slot."""
     data = replica_dir()
     if data.exists():
         shutil.rmtree(data)
+    drop_slot()
     log(f"pg_basebackup from :{PRIMARY_PORT} into {data}")
     run(["pg_basebackup", "-h", HOST, "-p", str(PRIMARY_PORT), "-U", "postgres", "-D", str(data),
-         "-R", "-X", "stream", "-c", "fast"])  # fmt: skip
+         "-R", "-X", "stream", "-c", "fast", "-C", "-S", SLOT, "--no-sync"])  # fmt: skip
     write_replica_conf(data)
     if os.geteuid() == 0:
         run(["chown", "-R", "postgres:postgres", str(data)])
@@ -456,6 +467,12 @@ def stop() -> None:
     for name in ("haproxy", "web1", "web2", "beat", "worker1", "worker2"):
         stop_group(name)
     stop_replica()
+    # Without its standby the slot would make the primary keep WAL for ever: drop both (the next start makes a
+    # fresh base backup).
+    with contextlib.suppress(subprocess.SubprocessError, OSError):
+        drop_slot()
+    if replica_dir().exists():
+        shutil.rmtree(replica_dir())
     stop_redis()
     print("cluster stopped (the PostgreSQL server on :5432 keeps running)")
 

@@ -49,14 +49,16 @@ class Standby:
         host = self.primary.get("HOST") or "127.0.0.1"
         port = str(self.primary.get("PORT") or 5432)
         user = self.primary.get("USER") or "postgres"
+        # Through a replication slot, so a busy primary cannot recycle WAL the standby still needs.
+        self.slot = f"lec_test_standby_{os.getpid()}"
         subprocess.run(  # noqa: S603
             ["pg_basebackup", "-h", host, "-p", port, "-U", user, "-D", str(self.data), "-R", "-X", "stream",
-             "-c", "fast"], check=True, capture_output=True, timeout=300,
+             "-c", "fast", "-C", "-S", self.slot, "--no-sync"], check=True, capture_output=True, timeout=300,
         )  # fmt: skip
         (self.data / "postgresql.conf").write_text(
             f"port = {self.port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{self.dir}'\n"
             "hot_standby = on\nhot_standby_feedback = on\nshared_buffers = 32MB\n"
-            "wal_receiver_status_interval = 1s\nfsync = off\n"
+            "wal_receiver_status_interval = 1s\nfsync = off\nrecovery_init_sync_method = syncfs\n"
             f"max_connections = {max_connections}\n"
         )
         (self.data / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
@@ -89,8 +91,15 @@ class Standby:
         raise AssertionError(f"the standby did not replay up to {primary_lsn} within {seconds} s")
 
     def remove(self) -> None:
+        from django.db import connection
+
         self.stop("immediate")
         shutil.rmtree(self.dir, ignore_errors=True)
+        with connection.cursor() as cur:  # the slot would keep WAL on the primary for ever
+            cur.execute(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
+                [getattr(self, "slot", "")],
+            )
 
 
 def _unavailable() -> str | None:
@@ -146,14 +155,16 @@ def standby(django_db_setup, django_db_blocker):
     except (subprocess.SubprocessError, RuntimeError) as exc:
         detail = getattr(exc, "stderr", b"") or b""
         log = (node.dir / "log").read_text()[-2000:] if (node.dir / "log").exists() else ""
-        node.remove()
+        with django_db_blocker.unblock():
+            node.remove()
         pytest.fail(
             f"could not make a standby of the test server: {exc} {detail.decode(errors='replace')} {log}"
         )
     _add_alias(node.port)
     yield node
     _remove_alias()
-    node.remove()
+    with django_db_blocker.unblock():
+        node.remove()
 
 
 # Tests that use it say @pytest.mark.django_db(transaction=True, databases=["default", "replica"]).
