@@ -170,3 +170,21 @@ def test_an_earlier_round_has_no_confirmed_numbers(world):
         "get", f"/api/v1/budget?round={old.pk}&organisation=DLA&fiscal_year=2570", "dept"
     ).json()
     assert body["total"] == "0.00" and body["missing"] == ["30", "50"]
+
+
+def test_every_path_adds_up_to_the_same_national_total(world):
+    """Per-institution (true sizes), per-LAO and per-province (sizes bucketed by band edges) agree to the satang."""
+    base = f"/api/v1/budget/export?round={world.round.pk}&organisation=DLA&format=csv"
+    totals = []
+    for level in ("institution", "lao"):
+        rows = list(
+            csv.reader(
+                io.StringIO(world.call("get", f"{base}&level={level}", "dept").content.decode("utf-8-sig"))
+            )
+        )
+        totals.append(sum(Decimal(r[-1]) for r in rows[1:]))
+    by_child = world.call(
+        "get", f"/api/v1/budget?round={world.round.pk}&organisation=DLA&by=child", "dept"
+    ).json()
+    totals.append(sum(Decimal(r["amount"]) for r in by_child["rows"]))
+    assert totals == [Decimal("2100231.20")] * 3
