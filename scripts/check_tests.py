@@ -17,7 +17,7 @@ ALLOW: dict[str, str] = {
     "tests/perf/test_io_bench.py::test_export_100000_learners": "a benchmark (LEC_BENCH only): prints the rate",
 }
 
-CHECKING_CALLS = ("raises", "fail", "warns")
+CHECKING_CALLS = ("raises", "fail", "warns", "validate_response", "call_and_validate")
 
 
 def _call_name(node: ast.Call) -> str:

@@ -16,7 +16,7 @@ from tests.conftest import require_postgres
 from tests.factories import OrgTree
 
 from .conftest import counts
-from .test_invariant import check_invariant
+from .test_state_machine import check_invariant
 
 
 def run_threads(n, target):
