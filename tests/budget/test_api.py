@@ -188,3 +188,39 @@ def test_every_path_adds_up_to_the_same_national_total(world):
     ).json()
     totals.append(sum(Decimal(r["amount"]) for r in by_child["rows"]))
     assert totals == [Decimal("2100231.20")] * 3
+
+
+def test_band_edges_priced_in_sql_at_every_level(db):
+    """Schools of 40, 41, 100, 101, 120 and 121 confirmed pupils (all in p1): lunch at 36, 27, 27, 24, 24, 22 a day
+    × 200 days, the same whether priced school by school or grouped by band in the national query."""
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from confirmations.models import Confirmation, HeadcountSnapshot
+    from tests.budget.conftest import RATES
+    from tests.factories import org
+
+    call_command("load_budget_rates", str(RATES), stdout=io.StringIO())
+    rnd = make_round()
+    dept = org("department", code="DLA")
+    lao = org("lao", org("province", dept, code="10"), code="L1")
+    expected = {}
+    for size, per_day in ((40, 36), (41, 27), (100, 27), (101, 24), (120, 24), (121, 22)):
+        school = org("school", lao, code=f"S{size}")
+        conf = Confirmation.objects.create(round=rnd, organisation=school, scope="learners", state="confirmed",
+                                           confirmed_at=timezone.now())  # fmt: skip
+        HeadcountSnapshot.objects.create(
+            confirmation=conf, school=school, class_level="p1", gender="male", count=size
+        )
+        expected[school.pk] = Decimal(size * per_day * 200)
+    book = selectors.rate_book(2570)
+    per_school = {
+        row["school_id"]: sum((rate.factor * n for _l, n, priced in row["groups"] for i, rate in priced if i == "lunch"),
+                              Decimal(0))
+        for row in selectors.institution_rows(rnd, dept, book)
+    }  # fmt: skip
+    assert per_school == expected
+    lunch = sum(expected.values())
+    assert lunch == Decimal("2642600")
+    assert selectors.estimate(rnd, dept, book).by_item()["lunch"] == [523, lunch]
+    assert selectors.estimate(rnd, lao, book).by_item()["lunch"] == [523, lunch]
