@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000# make run PORT=8001 when 8000 is taken
 
-.PHONY: run test lint venv venv-test venv-bench messages bench bench-smoke loadtest clean cluster cluster-stop drill haproxy
+.PHONY: run test lint mutation venv venv-test venv-bench messages bench bench-smoke loadtest clean cluster cluster-stop drill haproxy
 
 # One stamp per extra: `make run` installs only what running needs; `make test` after `make run` still installs
 # the test extra (pytest, ruff, import-linter); the benchmarks add the bench extra.
@@ -45,6 +45,14 @@ lint: venv-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) scripts/check_tests.py
+
+# Mutation testing of the rules (not in CI; docs/testing.md): one module at a time, then every mutant's result.
+MUTATE ?= accounts.policy confirmations.services students.identity students.services.cleaning students.services.counters schools.services
+mutation: venv-test
+	$(PY) -m pip install --quiet "mutmut>=3.2,<4"
+	for module in $(MUTATE); do $(VENV)/bin/mutmut run "$$module*" || exit 1; done
+	$(VENV)/bin/mutmut results --all true
 
 # Regenerate the Thai catalogues (needs GNU gettext), then compile them; both are committed.
 messages: venv-test
