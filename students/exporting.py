@@ -36,7 +36,8 @@ from lec.lib.spreadsheets import (
 from lec.lib.thai import format_date_input
 from schools.models import Kind, Organisation, subtree_q
 
-from .identity import format_national_id, mask
+from . import masking
+from .identity import format_national_id
 from .importing import ADDRESS_SUB, PERSON_SUB, SPECS, TEMPLATE_FIELDS
 from .models import DISABILITIES, DISADVANTAGES, PREFIXES, SHORTAGES, Learner, Status
 
@@ -118,7 +119,7 @@ def row_builder(full_identity: bool, for_csv: bool):
     def identity(r) -> str:
         nid, g = r[i["national_id"]], r[i["g_code"]]
         if not full_identity:
-            return mask(nid or g) or ""
+            return masking.field_value("g_code" if g and not nid else "national_id", nid or g, False) or ""
         if nid:
             return format_national_id(nid) if for_csv else nid
         return g or ""
@@ -140,6 +141,7 @@ def row_builder(full_identity: bool, for_csv: bool):
     )  # fmt: skip
     formula = FORMULA_CHARS
     loads = json.loads
+    show_disability = not masking.hidden("disability", full_identity)
 
     def build(n: int, r) -> list:
         cells = [
@@ -161,7 +163,7 @@ def row_builder(full_identity: bool, for_csv: bool):
             _number(r[i_h]),
             r[i_fam],
             disadvantage.get(r[i_dis], r[i_dis] or ""),
-            disability.get(r[i_dsb], r[i_dsb] or ""),
+            disability.get(r[i_dsb], r[i_dsb] or "") if show_disability else "",
             ", ".join([shortages.get(s, s) for s in loads(r[i_sh])]) if r[i_sh] and r[i_sh] != "[]" else "",
         ]
         for idx, subs in person_groups:
@@ -200,6 +202,7 @@ def learners_export(
         "format": fmt,
         "filter": {"status": status, "organisation": organisation.code},
         "masked": not full,
+        "masked_fields": masking.masked_fields(full),
     }
 
     def log(count: int, checksum: str, complete: bool = True):
@@ -300,6 +303,7 @@ def export_job(job) -> None:
         with transaction.atomic():
             audit(acting_user=job.created_by, action="export_learners", organisation=organisation, object_ref=organisation.code,
                   rows=count, checksum=checksum, complete=True, format=fmt, masked=not full, job=job.pk,
+                  masked_fields=masking.masked_fields(full),
                   filter={"status": status, "organisation": organisation.code})  # fmt: skip
             with open(path, "rb") as fh:
                 job.output.save(export_filename(organisation.code, "learners", fmt), File(fh), save=False)

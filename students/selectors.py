@@ -11,7 +11,7 @@ from lec.lib.errors import Forbidden, NotFound
 from lec.lib.thai import clean_text
 from schools.models import Kind, Organisation, subtree_q
 
-from . import identity
+from . import identity, masking
 from .models import Learner, LearnerCount, PromotionBatch, Status, Transfer
 
 
@@ -199,9 +199,11 @@ class Masker:
         return self._cache[organisation.pk]
 
     def identity(self, learner: Learner) -> tuple[str | None, str | None]:
-        if self.full(learner.organisation):
-            return learner.national_id, learner.g_code
-        return identity.mask(learner.national_id), identity.mask(learner.g_code)
+        return masking.identity_pair(learner.national_id, learner.g_code, self.full(learner.organisation))
+
+    def value(self, learner: Learner, field: str):
+        """Any field of `learner` as this viewer may see it (students.masking)."""
+        return masking.field_value(field, getattr(learner, field), self.full(learner.organisation))
 
     def shown(self, learner: Learner) -> str:
         nid, g = self.identity(learner)
@@ -244,7 +246,7 @@ def learner_out(learner: Learner, masker: Masker, *, brief: bool = False) -> dic
             "religion": learner.religion,
             "disadvantage": learner.disadvantage,
             # Sensitive under the PDPA: only those who see the full record (the institution and its LAO).
-            "disability": learner.disability if masker.full(learner.organisation) else None,
+            "disability": masker.value(learner, "disability"),
             "shortages": learner.shortages or [],
             "weight_kg": _num(learner.weight_kg),
             "height_cm": _num(learner.height_cm),

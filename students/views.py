@@ -20,7 +20,7 @@ from lec.lib.thai import format_date, format_date_input
 from lec.models import Job
 from schools.models import Kind, Organisation
 
-from . import addresses, selectors, services
+from . import addresses, masking, selectors, services
 from .forms import IdentitySearchForm, LearnerForm, LeaveForm, RejectForm, TransferRequestForm
 from .models import LEAVE_REASONS, Status, Transfer
 
@@ -201,7 +201,7 @@ def learner_detail(request, pk):
             and not learner.organisation.learners_locked,
             "out": selectors.learner_out(learner, masker),
             "disadvantage": learner.get_disadvantage_label(),
-            "disability": learner.get_disability_label(),
+            "disability": learner.get_disability_label() if full else None,
             "shortages": learner.shortage_labels(),
         },
     )
@@ -281,6 +281,7 @@ def learner_leave(request, pk):
 def learner_history(request, pk):
     learner = selectors.learner_get(request.user, pk)
     masker = selectors.Masker(request.user)
+    full = masker.full(learner.organisation)
     records = list(selectors.learner_history(learner)[:100])
     entries = []
     for i, record in enumerate(records):
@@ -289,12 +290,11 @@ def learner_history(request, pk):
         if previous is not None:
             delta = record.diff_against(previous, excluded_fields=["level_order", "version"])
             for change in delta.changes:
+                if masking.hidden(change.field, full):
+                    continue  # a disability change is not shown above the LAO, not even as "changed"
                 field = learner._meta.get_field(change.field)
-                old, new = change.old, change.new
-                if change.field in ("national_id", "g_code") and not masker.full(learner.organisation):
-                    from .identity import mask
-
-                    old, new = mask(old), mask(new)
+                old = masking.field_value(change.field, change.old, full)
+                new = masking.field_value(change.field, change.new, full)
                 if change.field == "organisation":
                     old = previous.organisation.name_th if previous.organisation else old
                     new = record.organisation.name_th if record.organisation else new
