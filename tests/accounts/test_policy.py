@@ -1,62 +1,16 @@
-"""The policy as a role × action × relation matrix: every cell asserted, denials included (Wagtail-style)."""
+"""The policy beyond the typed matrix: anonymous and inactive users, visibility, 404 against 403, admin grants."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from accounts import policy
-from accounts.roles import ACTIONS, DEFAULT_PERMISSIONS
+from accounts.roles import ACTIONS
 from lec.lib.errors import Forbidden, NotFound
 
 pytestmark = pytest.mark.django_db
 
-# role user → (relation → target organisation name in the tree)
-RELATIONS = {
-    "school1": {
-        "own": "school1",
-        "sibling": "school2",
-        "other_lao": "school3",
-        "other_province": "school4",
-        "parent": "lao1",
-    },
-    "cdc1": {
-        "own": "cdc1",
-        "sibling": "school1",
-        "other_lao": "school3",
-        "other_province": "cdc2",
-        "parent": "lao1",
-    },
-    "lao1": {"own": "lao1", "child": "school1", "sibling": "lao2", "other_province": "lao3", "parent": "p1"},
-    "p1": {
-        "own": "p1",
-        "child": "lao1",
-        "grandchild": "school1",
-        "sibling": "p2",
-        "other_province": "school4",
-        "parent": "dept",
-    },
-    "dept": {"own": "dept", "child": "p1", "grandchild": "lao3", "leaf": "cdc2"},
-}
-
-
-def expected(role_kind: str, action: str, relation: str) -> bool:
-    granted = action in DEFAULT_PERMISSIONS[role_kind]
-    if not granted:
-        return False
-    if action in policy.OWN_ONLY:
-        return relation == "own"
-    if action in policy.CHILDREN_ONLY:
-        return relation == "child"
-    return relation in {"own", "child", "grandchild", "leaf"}
-
-
-CASES = [(role, rel, action) for role, rels in RELATIONS.items() for rel in rels for action in ACTIONS]
-
-
-@pytest.mark.parametrize(("role", "relation", "action"), CASES)
-def test_policy_matrix(tree, role, relation, action):
-    user = tree.users[role]
-    target = getattr(tree, RELATIONS[role][relation])
-    assert policy.can(user, action, target) is expected(user.organisation.kind, action, relation)
+# The role × action × relation matrix is tests/accounts/test_permission_matrix.py, typed from design.md; the one that
+# stood here computed its expectations from accounts.roles, the table under test, and could not fail on it.
 
 
 @pytest.mark.parametrize("action", ACTIONS)
