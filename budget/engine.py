@@ -44,6 +44,7 @@ class RateBook:
         text = "\n".join(f"{r.key}|{r.size_max}|{r.rate.normalize()}|{r.unit}|{r.days}" for r in self.rates)
         self.digest = hashlib.sha256(f"{fiscal_year}\n{text}".encode()).hexdigest()[:16]
         self._memo: dict = {}
+        self.factors = {key: rate.factor for key, rate in self.by_key.items()}
         # Sizes between two consecutive breakpoints fall in the same bands of every rate, so they price alike.
         self.breakpoints = sorted(
             {r.size_min for r in self.rates if r.size_min is not None}
@@ -93,7 +94,7 @@ class Estimate:
     def finish(self, book: RateBook) -> "Estimate":
         """Each line's exact amount: its pupils × the rate's yearly factor (one multiplication per line)."""
         for (_i, _a, _l, key), line in self.lines.items():
-            line[1] = book.by_key[key].factor * line[0]
+            line[1] = book.factors[key] * line[0]
         return self
 
     def merge(self, other: "Estimate") -> "Estimate":

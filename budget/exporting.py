@@ -6,9 +6,7 @@ import hashlib
 import io
 import os
 import tempfile
-from collections import defaultdict
 
-from django.db.models import Q
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -43,13 +41,7 @@ def _amounts(round_, organisation: Organisation, book, level: str) -> dict[int, 
     if level == "lao":
         est = selectors.estimate(round_, organisation, book) if organisation.kind == Kind.LAO else None
         return {organisation.pk: {i: a for i, (_p, a) in est.by_item().items()}} if est else {}
-    out = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for row in selectors.institution_rows(round_, organisation, book):
-        for _level, pupils, priced in row["groups"]:
-            for item, rate in priced:
-                if rate is not None:
-                    out[row["school_id"]][item] += rate.factor * pupils
-    return out
+    return selectors.institution_item_amounts(round_, organisation, book)
 
 
 def budget_table(round_, organisation: Organisation, book, level: str) -> tuple[list[str], list[list]]:
@@ -58,16 +50,17 @@ def budget_table(round_, organisation: Organisation, book, level: str) -> tuple[
     amounts = _amounts(round_, organisation, book, level)
     orgs = (
         Organisation.objects.filter(subtree_q(organisation.path), kind__in=LEVEL_KINDS[level])
-        .filter(Q(is_active=True) | Q(pk__in=list(amounts)))
         .order_by("path")
-        .only("id", "code", "name_th")
+        .values_list("id", "code", "name_th", "is_active")
     )
     header = [_("Code"), _("Name"), *[str(Item(i).label) for i in Item.values], _("Total")]
     rows = []
-    for org in orgs:
-        found = amounts.get(org.pk, {})
+    for pk, code, name_th, is_active in orgs.iterator(chunk_size=5000):
+        found = amounts.get(pk, {})
+        if not is_active and not found:
+            continue  # a closed organisation is listed only when it has an amount
         values = [money(found.get(i, ZERO)) for i in Item.values]
-        rows.append([_escape(org.code), _escape(org.name_th), *values, money(sum(found.values(), ZERO))])
+        rows.append([_escape(code), _escape(name_th), *values, money(sum(found.values(), ZERO))])
     return header, rows
 
 

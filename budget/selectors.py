@@ -146,7 +146,7 @@ def _price_laos(round_id: int, book: RateBook, province_ids: list[int]) -> dict[
     for (province_id, lao_id), counts in per_lao.items():
         amounts = laos[province_id].setdefault(lao_id, {})
         for (item, key), pupils in counts.items():
-            amounts[item] = amounts.get(item, ZERO) + book.by_key[key].factor * pupils
+            amounts[item] = amounts.get(item, ZERO) + book.factors[key] * pupils
     return laos
 
 
@@ -248,13 +248,7 @@ def child_amounts(round_: Round, org: Organisation, book: RateBook) -> dict[int,
         return province_parts(round_, book, [org.pk], detail="laos")[org.pk]
     if org.kind != Kind.LAO:
         return {}
-    out: dict = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for row in institution_rows(round_, org, book):
-        for _level, pupils, priced in row["groups"]:
-            for item, rate in priced:
-                if rate is not None:
-                    out[row["school_id"]][item] += rate.factor * pupils
-    return out
+    return institution_item_amounts(round_, org, book)
 
 
 def children(org: Organisation, with_amounts) -> list[Organisation]:
@@ -390,15 +384,29 @@ def _line_order(line: dict) -> tuple:
 # ------------------------------------------------------------------------------------------------ compare
 
 
+def institution_item_amounts(
+    round_: Round, org: Organisation, book: RateBook
+) -> dict[int, dict[str, Decimal]]:
+    """{institution or other-affiliation school id: {item: exact amount}} of the confirmed ones in the subtree:
+    pupils counted per rate in the loop, one multiplication per school and rate."""
+    counts: dict = defaultdict(lambda: defaultdict(int))
+    for row in institution_rows(round_, org, book):
+        mine = counts[row["school_id"]]
+        for _level, pupils, priced in row["groups"]:
+            for item, rate in priced:
+                if rate is not None:
+                    mine[(item, rate.key)] += pupils
+    out: dict = {}
+    for school_id, per_rate in counts.items():
+        amounts = out[school_id] = {}
+        for (item, key), pupils in per_rate.items():
+            amounts[item] = amounts.get(item, ZERO) + book.factors[key] * pupils
+    return out
+
+
 def institution_amounts(round_: Round, org: Organisation, book: RateBook) -> dict[int, Decimal]:
     """{institution or other-affiliation school id: exact total} of the confirmed ones in the subtree."""
-    out: dict = defaultdict(lambda: ZERO)
-    for row in institution_rows(round_, org, book):
-        for _level, pupils, priced in row["groups"]:
-            for _item, rate in priced:
-                if rate is not None:
-                    out[row["school_id"]] += rate.factor * pupils
-    return out
+    return {k: sum(v.values(), ZERO) for k, v in institution_item_amounts(round_, org, book).items()}
 
 
 def compare(round_: Round, previous: Round | None, org: Organisation, book: RateBook, top: int = 10) -> dict:
