@@ -156,3 +156,14 @@ def test_a_wrong_api_code_counts_as_a_failure_for_the_lockout(tree, client):
     allow_reuse(user)
     r = token_call(client, user.username, otp=code(device))
     assert r.status_code == 429 and int(r["Retry-After"]) == 1800
+
+
+def test_a_device_is_asked_for_in_the_admin_and_the_api_even_with_the_switch_off(tree, settings):
+    root = User.objects.create_superuser("root", "root@example.invalid", PASSWORD)
+    enrol(sign_in("root"), root)
+    settings.LEC_REQUIRE_2FA = False
+    c = sign_in("root")  # the password alone
+    assert c.get("/admin/").url == "/account/two-factor/code/"
+    assert c.get("/admin/accounts/auditlog/").url == "/account/two-factor/code/"
+    r = c.get("/api/v1/me")
+    assert r.status_code == 401 and r.json()["code"] == "not_authenticated"
