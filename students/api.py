@@ -9,7 +9,7 @@ from lec.lib.net import client_ip
 from lec.lib.schemas import ERRORS, ERRORS_409, MAX_PAGE
 from schools.models import Kind, Organisation
 
-from . import selectors, services
+from . import lookups, selectors, services
 from .models import LEAVE_REASONS, Transfer
 from .models import Status as LearnerStatus
 from .schemas import (
@@ -51,6 +51,9 @@ def learners(
     org = policy.access_organisation(request.user, code)
     if status not in (LearnerStatus.ACTIVE, "all", *LEAVE_REASONS):
         raise invalid("status", _("Use active, all, or a reason for leaving."))
+    by_identity = lookups.looks_like_identity(search) and policy.sees_full_identity(request.user, org)
+    if by_identity:
+        lookups.check(request.user)
     qs = selectors.learner_list(
         request.user, org, status=status, class_level=class_level or None, room=room, search=search
     ).defer(None)
@@ -59,6 +62,10 @@ def learners(
     )
     count, rows = _page(qs, page, page_size, known)
     masker = selectors.Masker(request.user)
+    ip = client_ip(request)
+    if by_identity:
+        lookups.record(request.user, purpose="api_search", value=search, organisation=org, ip=ip, found=count)
+    selectors.learner_list_read_logged(request.user, org, rows, ip=ip, page=page, status=status)
     return {"count": count, "results": [selectors.learner_out(lr, masker) for lr in rows]}
 
 
@@ -67,9 +74,10 @@ def learner_create(request, code: str, payload: LearnerIn):
     org = policy.access_organisation(request.user, code, "edit_learners")
     if org.kind not in (Kind.SCHOOL, Kind.CDC):
         raise invalid("organisation", _("Learners are enrolled only in a school or a CDC."))
-    learner = services.learner_create(
-        organisation=org, data=payload.model_dump(exclude_unset=True), acting_user=request.user
-    )
+    data = payload.model_dump(exclude_unset=True)
+    with lookups.holder_lookup(request.user, purpose="api_create", value=data.get("national_id") or data.get("g_code"),
+                               organisation=org, ip=client_ip(request)):  # fmt: skip
+        learner = services.learner_create(organisation=org, data=data, acting_user=request.user)
     return Status(201, selectors.learner_out(learner, selectors.Masker(request.user)))
 
 
@@ -112,12 +120,14 @@ def transfer_request(request, payload: TransferIn):
         "edit_learners",
         queryset=Organisation.objects.filter(kind__in=(Kind.SCHOOL, Kind.CDC)),
     )
-    transfer = services.transfer_request(
-        identity_value=payload.identity,
-        to_organisation=to_org,
-        class_level=payload.class_level,
-        acting_user=request.user,
-    )
+    with lookups.holder_lookup(request.user, purpose="api_transfer", value=payload.identity, organisation=to_org,
+                               ip=client_ip(request), every_attempt=True):  # fmt: skip
+        transfer = services.transfer_request(
+            identity_value=payload.identity,
+            to_organisation=to_org,
+            class_level=payload.class_level,
+            acting_user=request.user,
+        )
     transfer = selectors.transfer_get(request.user, transfer.pk)
     return Status(201, selectors.transfer_out(transfer, request.user))
 

@@ -275,6 +275,25 @@ def learner_view_logged(user, learner: Learner, *, ip: str | None = None) -> Non
     )
 
 
+def learner_list_read_logged(
+    user, organisation: Organisation, rows: list, *, ip: str | None = None, **what
+) -> None:
+    """An API list page carries full learner records: a read above the institution is logged (design.md), with
+    which learners it returned."""
+    if not rows or getattr(user, "organisation_id", None) == organisation.pk and organisation.is_institution:
+        return
+    audit(acting_user=user, action="learner_list_read", organisation=organisation, object_ref=organisation.code,
+          ip=ip, rows=len(rows), learners=[lr.pk for lr in rows], **what)  # fmt: skip
+
+
+def learner_history_viewed(user, learner: Learner, *, ip: str | None = None) -> None:
+    """A learner's history shows every past value of the record: logged above the institution like a view."""
+    if getattr(user, "organisation_id", None) == learner.organisation_id:
+        return
+    audit(acting_user=user, action="learner_history_view", organisation=learner.organisation,
+          object_ref=f"learner:{learner.pk}", ip=ip)  # fmt: skip
+
+
 def learner_history(learner: Learner):
     return learner.history.select_related("history_user", "organisation").order_by(
         "-history_date", "-history_id"

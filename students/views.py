@@ -20,7 +20,7 @@ from lec.lib.thai import format_date, format_date_input
 from lec.models import Job
 from schools.models import Kind, Organisation
 
-from . import addresses, masking, selectors, services
+from . import addresses, lookups, masking, selectors, services
 from .forms import IdentitySearchForm, LearnerForm, LeaveForm, RejectForm, TransferRequestForm
 from .models import LEAVE_REASONS, Status, Transfer
 
@@ -153,6 +153,8 @@ def learner_add(request, code):
             else:
                 holder = exc.extra["holder"]
                 form.add_error("identity", str(exc.message))
+                lookups.record(request.user, purpose="add_page", value=form.data.get("identity", ""),
+                               organisation=org, ip=client_ip(request), outcome=exc.code)  # fmt: skip
         else:
             messages.success(
                 request,
@@ -163,12 +165,12 @@ def learner_add(request, code):
             return redirect(learner.get_absolute_url())
     transfer_url = None
     if holder:
+        # the identity travels in the session, never in the link (URLs end up in logs and browser history)
+        request.session[TRANSFER_PREFILL] = form.data.get("identity", "")
         transfer_url = (
             reverse("students:transfer_request", args=[org.code])
             + "?"
-            + urlencode(
-                {"identity": form.data.get("identity", ""), "class_level": form.data.get("class_level", "")}
-            )
+            + urlencode({"class_level": form.data.get("class_level", "")})
         )
     return _learner_form_page(
         request,
@@ -280,6 +282,7 @@ def learner_leave(request, pk):
 @login_required
 def learner_history(request, pk):
     learner = selectors.learner_get(request.user, pk)
+    selectors.learner_history_viewed(request.user, learner, ip=client_ip(request))
     masker = selectors.Masker(request.user)
     full = masker.full(learner.organisation)
     records = list(selectors.learner_history(learner)[:100])
@@ -344,20 +347,33 @@ def _display(field, value):
     return value
 
 
+TRANSFER_PREFILL = "lec_transfer_identity"
+
+
 @login_required
 def identity_search(request, code):
     org = policy.access_organisation(request.user, code)
     # POST, not GET: a national ID must not end up in URLs, browser history or access logs.
+    # Only those who see identities unmasked may search by one (issue 12): a masked record plus a search would
+    # confirm a full ID. Each search is throttled per user and audited (students.lookups).
     form = IdentitySearchForm(request.POST or None)
-    results = None
+    results, status = None, 200
     masker = selectors.Masker(request.user)
-    if form.is_bound and form.is_valid():
+    if form.is_bound and not masker.full(org):
+        form.add_error(None, _("Only users who see national IDs in full may search by one."))
+        status = 403
+    elif form.is_bound and form.is_valid():
         value = form.cleaned_data.get("identity") or ""
         if not value.strip():
             form.add_error("identity", _("Enter the 13-digit national ID or the G-Code."))
         else:
-            results = [(lr, masker.shown(lr)) for lr in selectors.identity_search(request.user, org, value)]
-    return render(request, "students/identity_search.html", {"org": org, "form": form, "results": results})
+            lookups.check(request.user)
+            found = selectors.identity_search(request.user, org, value)
+            lookups.record(request.user, purpose="find_page", value=value, organisation=org,
+                           ip=client_ip(request), found=len(found))  # fmt: skip
+            results = [(lr, masker.shown(lr)) for lr in found]
+    context = {"org": org, "form": form, "results": results}
+    return render(request, "students/identity_search.html", context, status=status)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -400,16 +416,22 @@ def transfers(request, code):
 @login_required
 def transfer_request(request, code):
     org = _institution(request.user, code)
-    initial = {k: request.GET.get(k, "") for k in ("identity", "class_level")}
+    initial = {
+        "class_level": request.GET.get("class_level", ""),
+        "identity": request.session.pop(TRANSFER_PREFILL, ""),
+    }
     form = TransferRequestForm(request.POST or None, organisation=org, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.transfer_request(
-                identity_value=form.cleaned_data.get("identity") or "",
-                to_organisation=org,
-                class_level=form.cleaned_data.get("class_level") or "",
-                acting_user=request.user,
-            )
+            value = form.cleaned_data.get("identity") or ""
+            with lookups.holder_lookup(request.user, purpose="transfer_page", value=value, organisation=org,
+                                       ip=client_ip(request), every_attempt=True):  # fmt: skip
+                services.transfer_request(
+                    identity_value=value,
+                    to_organisation=org,
+                    class_level=form.cleaned_data.get("class_level") or "",
+                    acting_user=request.user,
+                )
         except Invalid as exc:
             form.add_service_errors(exc.errors)
         except NotFound as exc:

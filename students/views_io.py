@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.policy import access_organisation, can
+from accounts.services import audit
 from lec.lib.errors import DomainError
 from lec.lib.net import client_ip
 from lec.lib.spreadsheets import MAX_BYTES, XLSX_CONTENT_TYPE, FileRefused
@@ -124,6 +125,9 @@ def import_annotated(request, code, job_id):
         raise Http404
     with job.file.open("rb") as fh:
         data = importing.annotate(fh, job.filename, job.result)
+    # the workbook is the uploaded file itself (full identities): its download is logged (issue 12 hole 5)
+    audit(acting_user=request.user, action="download_annotated", organisation=org, object_ref=f"job:{job.pk}",
+          ip=client_ip(request), problems=len(job.result.get("problems") or []))  # fmt: skip
     stem = job.filename.rsplit(".", 1)[0]
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{stem}-problems.xlsx"'.encode(
