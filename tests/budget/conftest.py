@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from schools.models import Kind, Round
 from students.models import LearnerCount
-from tests.factories import ApiClient, UserFactory, org
+from tests.factories import ApiClient, RoundFactory, UserFactory, org
 
 RATES = Path(__file__).resolve().parents[2] / "budget" / "data" / "rates_fy2570.csv"
 
@@ -55,11 +54,7 @@ def counts(institution, **per_level):
 
 
 def make_round(year=2569, term=1, state="open") -> Round:
-    now = timezone.now()
-    return Round.objects.create(
-        academic_year=year, term=term, census_date=datetime.date(2026, 6, 10),
-        opens_at=now - datetime.timedelta(days=3), closes_at=now + datetime.timedelta(days=14), state=state,
-    )  # fmt: skip
+    return RoundFactory(academic_year=year, term=term, census_date=datetime.date(2026, 6, 10), state=state)
 
 
 def build_world(client) -> World:

@@ -3,23 +3,15 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from confirmations import services
 from schools.models import OtherSchoolEntry, Round
 from students.models import LearnerCount
+from tests.factories import RoundFactory
 
 
 def make_round(state="open", year=2569, term=2) -> Round:
-    now = timezone.now()
-    return Round.objects.create(
-        academic_year=year,
-        term=term,
-        census_date=datetime.date(2026, 11, 10),
-        opens_at=now - datetime.timedelta(days=3),
-        closes_at=now + datetime.timedelta(days=14),
-        state=state,
-    )
+    return RoundFactory(academic_year=year, term=term, census_date=datetime.date(2026, 11, 10), state=state)
 
 
 @pytest.fixture

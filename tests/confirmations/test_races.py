@@ -13,7 +13,7 @@ from confirmations.models import Confirmation, ConfirmationEvent, HeadcountSnaps
 from lec.lib.errors import DomainError
 from schools.models import Round
 from tests.conftest import require_postgres
-from tests.factories import OrgTree
+from tests.factories import OrgTree, RoundFactory
 
 from .conftest import counts
 from .test_state_machine import check_invariant
@@ -42,8 +42,7 @@ def run_threads(n, target):
 
 def open_round():
     now = timezone.now()
-    return Round.objects.create(academic_year=2569, term=2, census_date=datetime.date(2026, 11, 10),
-                                opens_at=now, closes_at=now + datetime.timedelta(days=9), state="open")  # fmt: skip
+    return RoundFactory(opens_at=now, closes_at=now + datetime.timedelta(days=9))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,18 +1,14 @@
 """Browser journey (issue 4): the school confirms, the LAO confirms, the school's edit is refused, the province
 unlocks the LAO, the LAO unlocks the school, the school edits, sees what changed, and confirms again."""
 
-import datetime
-
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
 from confirmations import services
 from confirmations.models import Confirmation
 from lec.lib.errors import DomainError
-from schools.models import Round
 from tests.e2e.conftest import login, shot
-from tests.factories import PASSWORD, OrgTree
+from tests.factories import PASSWORD, OrgTree, RoundFactory
 
 
 def national_id(stem: str) -> str:
@@ -43,10 +39,7 @@ def unlock_row(page, name, reason):
 @pytest.mark.django_db(transaction=True)
 def test_confirm_unlock_and_confirm_again(page):
     tree = OrgTree.build()
-    now = timezone.now()
-    rnd = Round.objects.create(academic_year=2569, term=2, census_date=datetime.date(2026, 11, 10),
-                               opens_at=now - datetime.timedelta(days=2), closes_at=now + datetime.timedelta(days=12),
-                               state="open")  # fmt: skip
+    rnd = RoundFactory()
     add_learner(tree, national_id("110170012345"))
     for name in ("school2", "cdc1"):
         services.confirmation_confirm(acting_user=tree.users[name], round_id=rnd.pk, organisation=getattr(tree, name),
@@ -108,10 +101,7 @@ def test_confirm_unlock_and_confirm_again(page):
 @pytest.mark.django_db(transaction=True)
 def test_dashboards_fit_a_phone(phone_page):
     tree = OrgTree.build()
-    now = timezone.now()
-    Round.objects.create(academic_year=2569, term=2, census_date=datetime.date(2026, 11, 10),
-                         opens_at=now - datetime.timedelta(days=2), closes_at=now + datetime.timedelta(days=12),
-                         state="open")  # fmt: skip
+    RoundFactory()
     page = phone_page
     for user, code in (("u_lao1", tree.lao1.code), ("u_p1", tree.p1.code), ("u_school1", tree.school1.code)):
         page.context.clear_cookies()

@@ -19,15 +19,12 @@ from schools.services import (
     other_school_reopen,
     parse_count,
 )
-from tests.factories import org
+from tests.factories import RoundFactory, org
 
 
 def make_round(year=2569, term=1, state="open"):
     now = timezone.now()
-    return Round.objects.create(
-        academic_year=year, term=term, census_date=dt.date(year - 543, 6 if term == 1 else 11, 10),
-        opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(days=30), state=state,
-    )  # fmt: skip
+    return RoundFactory(academic_year=year, term=term, opens_at=now - dt.timedelta(days=1), state=state)
 
 
 @pytest.fixture

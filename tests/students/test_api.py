@@ -6,6 +6,7 @@ import pytest
 
 from students.models import Learner, LearnerCount, Status, Transfer
 from students.services import learner_create
+from tests.factories import RoundFactory
 from tests.students.helpers import birth_for, learner_input, nid
 
 pytestmark = pytest.mark.django_db
@@ -393,15 +394,9 @@ def test_messages_follow_accept_language(tree, api):
 
 
 def test_age_is_checked_on_the_open_rounds_census_date(tree, api):
-    from django.utils import timezone
-
-    from schools.models import Round
 
     census = dt.date(dt.date.today().year - 1, 6, 10)
-    Round.objects.create(
-        academic_year=census.year + 543, term=1, census_date=census, state="open",
-        opens_at=timezone.now() - dt.timedelta(days=1), closes_at=timezone.now() + dt.timedelta(days=9),
-    )  # fmt: skip
+    RoundFactory(academic_year=census.year + 543, term=1)  # census: 10 June of that year
     # 16 on the census date (fits ป.1's 5–16) though 17 today
     body = learner_input(birth_date=dt.date(census.year - 17, 6, 11).isoformat(), class_level="p1")
     r = api.post(f"/api/v1/organisations/{tree.school1.code}/learners", body, tree.users["school1"])

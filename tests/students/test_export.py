@@ -13,6 +13,7 @@ from students.exporting import escape, template_workbook
 from students.importing import learners_import
 from students.models import Learner
 from students.services import learner_clean, learners_bulk_upsert
+from tests.factories import RoundFactory
 from tests.students.helpers import learner_input
 
 
@@ -156,11 +157,8 @@ def test_export_query_count_does_not_grow_with_rows(tree, api, django_assert_max
 def _round(state="open"):
     from django.utils import timezone
 
-    from schools.models import Round
-
     now = timezone.now()
-    return Round.objects.create(academic_year=2569, term=1, census_date=dt.date(2026, 6, 10), opens_at=now,
-                                closes_at=now + dt.timedelta(days=30), state=state)  # fmt: skip
+    return RoundFactory(academic_year=2569, term=1, opens_at=now, state=state)
 
 
 def test_headcount_export_per_institution_with_dmc_row(tree, api):

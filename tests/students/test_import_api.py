@@ -3,6 +3,7 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from students.models import Learner
+from tests.factories import RoundFactory
 from tests.students.test_import import csv_bytes, row, xlsx
 
 
@@ -69,11 +70,10 @@ def test_grid_import_wide_layout_csv(tree):
     from django.utils import timezone
 
     from schools.grid_import import other_schools_import
-    from schools.models import OtherSchoolEntry, Round
+    from schools.models import OtherSchoolEntry
 
     now = timezone.now()
-    rnd = Round.objects.create(academic_year=2569, term=1, census_date=dt.date(2026, 6, 10), opens_at=now,
-                               closes_at=now + dt.timedelta(days=3), state="open")  # fmt: skip
+    rnd = RoundFactory(academic_year=2569, term=1, opens_at=now, closes_at=now + dt.timedelta(days=3))
     text = "รหัส,ชื่อ,ป.1 ชาย,ป.1 หญิง,ป.1 รวม,ป.2 ชาย,ป.2 หญิง\r\n" + f"{tree.other1.code},x,3,4,7,,\r\n"
     saved = other_schools_import(lao=tree.lao1, round=rnd, source=io.BytesIO(text.encode("cp874")),
                                  filename="grid.csv", acting_user=tree.users["lao1"])  # fmt: skip

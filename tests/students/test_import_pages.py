@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lec.models import Job
 from students.models import Learner
+from tests.factories import RoundFactory
 from tests.students.test_import import row, xlsx
 
 
@@ -119,11 +120,8 @@ def test_background_export_job(tree, client, django_capture_on_commit_callbacks)
 def _open_round():
     from django.utils import timezone
 
-    from schools.models import Round
-
     now = timezone.now()
-    return Round.objects.create(academic_year=2569, term=1, census_date=dt.date(2026, 6, 10), opens_at=now,
-                                closes_at=now + dt.timedelta(days=30), state="open")  # fmt: skip
+    return RoundFactory(academic_year=2569, term=1, opens_at=now)
 
 
 def test_lao_grid_import_saves_all_or_nothing(tree, client):
