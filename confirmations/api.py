@@ -4,7 +4,7 @@ import datetime
 from typing import Literal
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from accounts import policy
@@ -78,11 +78,11 @@ class ConfirmIn(Schema):
 class UnlockIn(Schema):
     round: int
     scope: ScopeName
-    reason: str = ""
+    reason: str = Field("", max_length=1000)
 
 
 class RejectIn(Schema):
-    reason: str = ""
+    reason: str = Field("", max_length=1000)
 
 
 class UnlockRequestOut(Schema):

@@ -45,8 +45,9 @@ class CountIn(Schema):
 
 
 class EntryIn(Schema):
-    closed: bool = False
-    counts: list[CountIn] = []
+    # both required: `{}` used to replace a school's entry with zeros (issue 12)
+    closed: bool
+    counts: list[CountIn]
 
 
 class CountOut(Schema):

@@ -2,8 +2,9 @@
 messages are the same Thai ones as on the pages; the schemas type and document the fields."""
 
 import datetime as dt
+from typing import Literal
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class Person(Schema):
@@ -11,7 +12,7 @@ class Person(Schema):
     first_name: str | None = None
     last_name: str | None = None
     occupation: str | None = None
-    income: float | None = None
+    income: float | None = Field(None, ge=0, le=10_000_000, description="Baht a month")
     phone: str | None = None
     relation: str | None = None
 
@@ -106,9 +107,9 @@ class LearnerList(Schema):
 
 
 class LeaveIn(Schema):
-    reason: str
+    reason: Literal["transferred_out", "graduated", "no_identity", "dropped_out", "deceased"]
     left_on: dt.date
-    note: str = ""
+    note: str = Field("", max_length=1000)
 
 
 class TransferIn(Schema):
@@ -118,7 +119,7 @@ class TransferIn(Schema):
 
 
 class RejectIn(Schema):
-    reason: str = ""
+    reason: str = Field("", max_length=1000)
 
 
 class TransferOut(Schema):

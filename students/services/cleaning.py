@@ -36,6 +36,8 @@ FIELDS = (
 _TEXT_LIMITS = {
     "student_number": 20, "room": 20, "nationality": 64, "race": 64, "religion": 64, "family_status": 100,
 }  # fmt: skip
+NESTED_TEXT_LIMIT = 200  # each text of father, mother, guardian and the addresses
+MAX_INCOME = 10_000_000  # baht a month: more is a typing mistake (or 1e308)
 DEFAULTS = {
     "student_number": "", "room": "", "nationality": "", "race": "", "religion": "", "family_status": "",
     "disadvantage": None, "disability": None, "shortages": [], "weight_kg": None, "height_cm": None,
@@ -96,9 +98,20 @@ def _json_part(value, field, keys, errors):
             if not income.is_finite() or income < 0:
                 errors.setdefault(f"{field}.{key}", []).append(_("Enter the income as a number of baht."))
                 continue
+            if income > MAX_INCOME:
+                errors.setdefault(f"{field}.{key}", []).append(
+                    _("A monthly income is at most %(n)s baht.") % {"n": f"{MAX_INCOME:,}"}
+                )
+                continue
             cleaned[key] = int(income) if income == int(income) else float(income)
         else:
-            cleaned[key] = clean_text(raw)[:200]
+            text = clean_text(raw)
+            if len(text) > NESTED_TEXT_LIMIT:  # refused like a top-level field, never cut silently
+                errors.setdefault(f"{field}.{key}", []).append(
+                    _("Shorten this to at most %(n)s characters.") % {"n": NESTED_TEXT_LIMIT}
+                )
+                continue
+            cleaned[key] = text
     if all(v in (None, "") for v in cleaned.values()):
         return None
     return cleaned

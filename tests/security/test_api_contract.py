@@ -160,3 +160,69 @@ def test_nul_on_a_page_form_or_query_is_400(tree, client):
     client.force_login(tree.users["school1"])
     response = client.get(f"/o/{tree.school1.code}/learners/?q=a%00")
     assert response.status_code == 400
+
+
+# --- hole 14: silent damage ------------------------------------------------------------------------------
+
+
+def _learner_body(**extra) -> dict:
+    from tests.students.helpers import learner_input
+
+    body = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in learner_input("p1").items()}
+    body.update(extra)
+    return body
+
+
+@pytest.mark.parametrize(
+    "extra, field",
+    [
+        ({"father": {"first_name": "ก" * 201}}, "father.first_name"),
+        ({"guardian": {"occupation": "x" * 201}}, "guardian.occupation"),
+        ({"current_address": {"road": "x" * 201}}, "current_address.road"),
+        ({"mother": {"income": 1e308}}, "mother.income"),
+    ],
+)
+def test_nested_values_out_of_bounds_are_refused_not_cut(tree, api, extra, field):
+    from students.models import Learner
+
+    response = api.post(f"/api/v1/organisations/{tree.school1.code}/learners", _learner_body(**extra),
+                        tree.users["school1"])  # fmt: skip
+    _is_400(response, field)
+    assert not Learner.objects.exists()
+
+
+def test_long_reasons_are_refused(tree, api):
+    learner = make_learner(tree.school1)
+    response = api.post(f"/api/v1/learners/{learner.pk}/leave",
+                        {"reason": "dropped_out", "left_on": "2024-01-01", "note": "x" * 10_000},
+                        tree.users["school1"])  # fmt: skip
+    _is_400(response, "note")
+    round_ = RoundFactory()
+    response = api.post(f"/api/v1/organisations/{tree.school1.code}/unlock-requests",
+                        {"round": round_.pk, "scope": "learners", "reason": "x" * 10_000},
+                        tree.users["school1"])  # fmt: skip
+    _is_400(response, "reason")
+
+
+def test_an_empty_headcount_put_is_refused(tree, api):
+    from tests.factories import make_other_school_entry
+
+    round_ = RoundFactory()
+    make_other_school_entry(tree.other1, round_, p1=(3, 4))
+    response = api.put(f"/api/v1/other-schools/{tree.other1.code}/headcounts?round={round_.pk}", {},
+                       tree.users["lao1"])  # fmt: skip
+    body = _is_400(response)
+    assert "closed" in body["errors"] and "counts" in body["errors"]
+    entry = api.get(
+        f"/api/v1/other-schools/{tree.other1.code}/headcounts?round={round_.pk}", tree.users["lao1"]
+    )
+    assert any(c["male"] == 3 for c in entry.json()["counts"])
+
+
+def test_the_openapi_schema_states_bounds_and_required_fields(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    text = json.dumps(schema)
+    entry = schema["components"]["schemas"]["EntryIn"]
+    assert set(entry["required"]) >= {"closed", "counts"}
+    assert '"maximum": 100000' in text  # page
+    assert '"maxLength": 1000' in text  # reasons
