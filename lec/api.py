@@ -3,6 +3,7 @@
 import json
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -38,7 +39,7 @@ class SessionAuth(APIKeyCookie):
     signed-in session is not checked for CSRF at all: it fails authentication, so api.md's 401
     `not_authenticated` comes before any CSRF 403 (a client with an expired token learns to sign in again)."""
 
-    param_name = "sessionid"
+    param_name = settings.SESSION_COOKIE_NAME
 
     def __init__(self):
         super().__init__(csrf=True)
@@ -215,11 +216,16 @@ def _unhandled(request, exc):
     if isinstance(exc, RequestDataTooBig):
         return _domain(request, Invalid({"__all__": [_("The request body is too large.")]}))
     _server_log.error(
-        "Internal Server Error: %s", request.path, exc_info=exc, extra={"status_code": 500, "request": request}
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=exc,
+        extra={"status_code": 500, "request": request},
     )
     body = {"detail": _("Something went wrong on the server. Try again later."), "code": "server_error"}
     response = error_response(request, 500, body)
-    response._has_been_logged = True  # logged above with its traceback; Django would add a second line without
+    response._has_been_logged = (
+        True  # logged above with its traceback; Django would add a second line without
+    )
     return response
 
 

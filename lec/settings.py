@@ -267,12 +267,23 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+# A session lives at most 12 hours however busy (lec.middleware.SessionIdleMiddleware), then signs in again.
+LEC_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("LEC_SESSION_ABSOLUTE_SECONDS", str(12 * 3600)))
+# Lookups of a learner by identity (search, 409 holder, transfer) per user per window (students.lookups).
+LEC_IDENTITY_LOOKUPS = int(os.environ.get("LEC_IDENTITY_LOOKUPS", "30"))
+LEC_IDENTITY_LOOKUP_WINDOW = int(os.environ.get("LEC_IDENTITY_LOOKUP_WINDOW", "600"))
+# Uploaded and exported files readable by the service's own user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host- cookies: Secure, path /, no Domain, so a sibling subdomain cannot set or shadow them
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
