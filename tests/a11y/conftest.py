@@ -1,11 +1,29 @@
 """Accessibility checks in the system Chromium: the browser fixtures of the journeys, and axe-core's runner."""
 
+import os
+import shutil
+
 import pytest
 
-from tests.e2e.conftest import _browser  # noqa: F401  (one browser for the whole session)
+from tests.e2e.conftest import ARGS, CHROMIUM
 
 DEMO_PASSWORD = "lec-demo-2569"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="module")
+def _browser():
+    """One Chromium per module, closed before the next module: tests/e2e starts its own session browser later,
+    and Playwright's sync API allows one running instance at a time."""
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.skip(f"needs Chromium at {CHROMIUM}")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")
