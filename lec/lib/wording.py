@@ -44,6 +44,7 @@ _CDC = {
     ),
     gettext_noop("Transfers"): pgettext_lazy("CDC", "Transfers"),
     gettext_noop("Open the roster"): pgettext_lazy("CDC", "Open the roster"),
+    gettext_noop("Confirmation of learner numbers"): pgettext_lazy("CDC", "Confirmation of learner numbers"),
     gettext_noop("%(n)s active learners (%(m)s male, %(f)s female)"): pgettext_lazy(
         "CDC", "%(n)s active learners (%(m)s male, %(f)s female)"
     ),
