@@ -369,11 +369,11 @@ def check_path() -> str:
 
 def write_haproxy_cfg() -> Path:
     servers = "\n".join(f"    server {n} {HOST}:{p} check" for n, p in WEB_PORTS.items())
-    text = (
-        (ROOT / "deploy" / "haproxy.cfg")
-        .read_text()
-        .format(bind=HOST, port=PROXY_PORT, check_path=check_path(), servers=servers)
-    )
+    threads = (
+        int(os.environ.get("LEC_CLUSTER_WEB_WORKERS", "2")) * 4
+    )  # a node takes as many as it has threads
+    text = (ROOT / "deploy" / "haproxy.cfg").read_text()
+    text = text.format(bind=HOST, port=PROXY_PORT, check_path=check_path(), servers=servers, maxconn=threads)
     cfg = VAR / "haproxy.cfg"
     cfg.write_text(text)
     run(["haproxy", "-c", "-q", "-f", str(cfg)])
