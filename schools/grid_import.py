@@ -3,6 +3,7 @@ level (school code, class level, male, female) or one row per school with "<leve
 (the layout of the headcount export). Saved all or nothing by schools.services.other_school_headcounts_save."""
 
 import dataclasses
+import xml.etree.ElementTree as ET  # noqa: N817 -- only for its ParseError
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from lec.lib.errors import Invalid
 from lec.lib.spreadsheets import (
     HEADER_SEARCH_ROWS,
     MAX_ROWS,
+    CellValueError,
     FileRefused,
     RawRow,
     XlsxBook,
@@ -143,14 +145,18 @@ class _Grid:
         def cell(idx):
             return cells[idx] if idx is not None and idx < len(cells) else (None, False)
 
-        code = plain(cell(cols["code"])[0])
+        try:
+            code = plain(cell(cols["code"])[0])
+        except CellValueError as exc:  # a code Excel turned into a date: a problem line, not a 500
+            self.problems.append(f"row {number}, column {self.header(cols['code'])}: {exc}")
+            return
         if not code:
             self.problems.append(
                 f"row {number}, column {self.header(cols['code'])}: " + _("Enter the school code.")
             )
             return
         entry = self.entries.setdefault(code, {"closed": False, "counts": []})
-        if "closed" in cols and header_key(plain(cell(cols["closed"])[0])) in _CLOSED_KEYS:
+        if "closed" in cols and header_key(cell_text(cell(cols["closed"])[0])) in _CLOSED_KEYS:
             entry["closed"] = True
             self.where.setdefault(f"{code}.closed", (number, cols["closed"]))
         for level, male_idx, female_idx in self.level_pairs(cell):
@@ -170,12 +176,7 @@ def _service_problems(grid: _Grid, header_row: int, exc: Invalid) -> GridProblem
     return GridProblems([line for _n, line in lines] + [f"{len(lines)} problems"])
 
 
-def other_schools_import(*, lao, round, source, filename: str, acting_user) -> int:  # noqa: A002 (the service's name)
-    """Read an LAO's other-affiliation headcount file and save it all or nothing; returns the schools saved.
-    Raises FileRefused, GridProblems (lines `row R, column NAME: message`), or DomainError from the service."""
-    round_ = round
-    cols, header_row, rows = _grid_rows(source, filename)
-    grid = _Grid(cols)
+def _read_rows(grid: "_Grid", header_row: int, rows) -> None:
     count = 0
     for number, cells in rows:
         if number <= header_row or all(is_blank(v) for v, _f in cells):
@@ -184,6 +185,20 @@ def other_schools_import(*, lao, round, source, filename: str, acting_user) -> i
         if count > MAX_ROWS:
             raise FileRefused(_("This file has too many rows."), "limit")
         grid.add_row(number, cells)
+
+
+def other_schools_import(*, lao, round, source, filename: str, acting_user) -> int:  # noqa: A002 (the service's name)
+    """Read an LAO's other-affiliation headcount file and save it all or nothing; returns the schools saved.
+    Raises FileRefused, GridProblems (lines `row R, column NAME: message`), or DomainError from the service."""
+    round_ = round
+    try:
+        cols, header_row, rows = _grid_rows(source, filename)
+        grid = _Grid(cols)
+        _read_rows(grid, header_row, rows)
+    except ET.ParseError:  # a crafted or broken sheet XML: a refusal, never a 500
+        raise FileRefused(
+            _("This file is damaged and cannot be read. Save it again in Excel."), "format"
+        ) from None
     if grid.problems:
         raise GridProblems([*grid.problems, f"{len(grid.problems)} problems"])
     try:

@@ -89,7 +89,7 @@ def _grid_round(request):
     """The round the grid shows: ?round=<id> (to look back), else the open round, else the latest one."""
     wanted = request.GET.get("round", "")
     if wanted:
-        found = Round.objects.filter(pk=wanted).first() if wanted.isdigit() else None
+        found = Round.objects.filter(pk=wanted).first() if wanted.isdigit() and int(wanted) < 2**31 else None
         if found is None:
             raise NotFound()
         return found

@@ -4,7 +4,9 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from lec.lib.errors import NotFound
 from schools.models import Round
 
 # Rounds dated within these years only (confirmations.rounds refuses others). A row outside them, written past
@@ -42,10 +44,19 @@ def banner_round() -> Round | None:
     return round_
 
 
+def round_id_param(value) -> int:
+    """A round id from a query string or form: digits within the id column's range, else 404 (`?round=abc` and
+    `?round=99999999999999999999` were 500s)."""
+    text = str(value).strip()
+    if not text.isdigit() or not 0 < int(text) < 2**31:
+        raise NotFound(_("There is no such round."))
+    return int(text)
+
+
 def current_round(round_id=None) -> Round | None:
-    """The round asked for, else the open one, else the most recent."""
+    """The round asked for (404 when it is not a round id), else the open one, else the most recent."""
     if round_id:
-        return all_rounds().filter(pk=round_id).first()
+        return all_rounds().filter(pk=round_id_param(round_id)).first()
     return open_round() or all_rounds().order_by("-academic_year", "-term").first()
 
 
