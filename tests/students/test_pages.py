@@ -114,7 +114,10 @@ def test_duplicate_identity_names_the_holder_and_offers_a_transfer(tree, client)
     assert r.status_code == 200
     assert tree.school2.name_th in html
     # the offered link carries no ID (issue 12): the transfer page takes it from the session
-    assert f"/o/{tree.school1.code}/transfers/request/?class_level=" in html and f"identity={nid(800)}" not in html
+    assert (
+        f"/o/{tree.school1.code}/transfers/request/?class_level=" in html
+        and f"identity={nid(800)}" not in html
+    )
     assert Learner.objects.count() == 1
 
 
