@@ -36,7 +36,7 @@ def test_enrol_sign_in_with_a_code_and_recover_with_a_recovery_code(page, tree, 
     officer = tree.users["p1"]
     login(page, officer.username, PASSWORD)
     page.wait_for_url("**/account/two-factor/")
-    assert page.locator("svg").first.is_visible()  # the QR code
+    assert page.locator("#otp-qr svg").is_visible()  # the QR code
     secret = page.locator("#otp-secret").inner_text()
     shot(page, "two-factor-enrol")
     page.get_by_label("รหัสจากแอป").fill(app_code(secret))
