@@ -10,6 +10,7 @@ from collections import defaultdict
 from django.core.cache import cache
 from django.db.models import Sum
 
+from lec.db_router import primary_only
 from lec.lib import generations
 from schools.models import Kind, Organisation, OtherSchoolCount, subtree_q
 from students.models import Gender, LearnerCount
@@ -104,7 +105,8 @@ def province_parts(part: str, round_, province_ids: list[int], detail: str = "le
     result = {keys[k]: v for k, v in found.items()}
     missing = [p for k, p in keys.items() if k not in found]
     if missing:
-        fresh = _compute(part, round_, missing)
+        with primary_only():  # a figure cached under the current counter must not come from a lagging standby
+            fresh = _compute(part, round_, missing)
         cache.set_many({key(p, d): _shape(v, d) for p, v in fresh.items() for d in ("levels", "laos")}, TTL)
         result.update({p: _shape(v, detail) for p, v in fresh.items()})
     return result
@@ -121,7 +123,8 @@ def province_progress(round_, province_ids: list[int], compute) -> dict[int, tup
     result = {keys[k]: tuple(v) for k, v in found.items()}
     missing = [p for k, p in keys.items() if k not in found]
     if missing:
-        fresh = compute(round_, missing)
+        with primary_only():
+            fresh = compute(round_, missing)
         cache.set_many({k: fresh[p] for k, p in keys.items() if p in fresh}, PROGRESS_TTL)
         result.update(fresh)
     return result

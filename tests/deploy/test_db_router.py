@@ -55,6 +55,39 @@ def test_without_reporting_every_read_goes_to_the_primary(monkeypatch):
     assert r.db_for_read(Organisation) == "default"
 
 
+def test_a_total_about_to_be_cached_is_computed_on_the_primary(monkeypatch):
+    """A figure cached under the counter read now must be today's: computed on a standby that lags, it would be
+    served as current until the province's next write (hours)."""
+    from confirmations import totals
+    from lec.lib import generations
+
+    monkeypatch.setattr(db_router, "replica_configured", lambda: True)
+    monkeypatch.setattr(db_router, "replica_healthy", lambda **kw: True)
+    monkeypatch.setattr(generations, "namespace", lambda: "lec:test-replica")
+    monkeypatch.setattr(generations, "current", lambda kind, ids: dict.fromkeys(ids, 7))
+    seen = []
+
+    def compute(part, round_, province_ids):
+        seen.append(db_router.ReplicaRouter().db_for_read(Organisation))
+        return {p: {"levels": {}, "sum": [0, 0], "laos": {}} for p in province_ids}
+
+    monkeypatch.setattr(totals, "_compute", compute)
+    with db_router.reporting():
+        assert db_router.ReplicaRouter().db_for_read(Organisation) == "replica"
+        totals.province_parts("live_learners", 999, [990001, 990002])
+        progress = totals.province_progress(type("Round", (), {"pk": 999})(), [990003], _progress(seen))
+    assert seen == ["default", "default"]
+    assert progress == {990003: (1, 0)}
+
+
+def _progress(seen):
+    def compute(round_, province_ids):
+        seen.append(db_router.ReplicaRouter().db_for_read(Organisation))
+        return dict.fromkeys(province_ids, (1, 0))
+
+    return compute
+
+
 @pytest.mark.django_db
 def test_locks_and_reads_inside_a_transaction_stay_on_the_primary(monkeypatch, settings):
     settings.DATABASE_ROUTERS = ["lec.db_router.ReplicaRouter"]
