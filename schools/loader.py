@@ -2,6 +2,7 @@
 all-or-nothing upsert by code. Used by `manage.py load_organisations` and the department's upload page."""
 
 import dataclasses
+import re
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +14,9 @@ from lec.lib.errors import Code, DomainError
 from .models import DEPTH, PARENT_KIND, Affiliation, Kind, LaoType, Organisation
 from .tree import derived_fields, tree_rebuild
 
+# An organisation code is part of every URL and of the tree's paths: a "/" in one merged paths and widened a
+# subtree (issue 12), so codes are restricted to a safe pattern.
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,20}\Z")
 LOADER_COLUMNS = ["code", "kind", "name_th", "name_en", "parent_code", "lao_type", "affiliation"]
 _FIELDS = ("kind", "name_th", "name_en", "lao_type", "affiliation", "is_active")
 
@@ -50,6 +54,10 @@ def _validate(rows: list[tuple[int, dict]], existing: dict[str, dict]) -> list[s
         errs = []
         if not code:
             errs.append(_("code is empty"))
+        elif not CODE_RE.match(code):
+            errs.append(
+                _("code %(code)r may use only letters, digits, - and _ (at most 20)") % {"code": code[:40]}
+            )
         elif code in seen:
             errs.append(
                 _("code %(code)s appears twice in the file (first at line %(line)s)")
