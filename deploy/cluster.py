@@ -341,7 +341,8 @@ def start_web(name: str) -> None:
     spawn(name, [str(BIN / "gunicorn"), "lec.wsgi:application", "--bind", f"{HOST}:{port}",
                  "--workers", os.environ.get("LEC_CLUSTER_WEB_WORKERS", "2"), "--threads", "4",
                  "--worker-class", "gthread", "--timeout", "30", "--graceful-timeout", "10",
-                 "--access-logfile", "-", "--forwarded-allow-ips", HOST],
+                 "--access-logfile", "-", "--forwarded-allow-ips", HOST,
+                 "--config", str(ROOT / "gunicorn.conf.py")],
           env=lec_env(name), cwd=VAR / name)  # fmt: skip
 
 
