@@ -43,6 +43,15 @@ def _thai_by_default(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_login_failures_carried_over():
+    """The per-address and global sign-in failure limits (accounts/throttle.py) count across requests in a
+    window; every test starts with none, so the suite's own failed sign-ins never throttle a later test."""
+    from accounts import throttle
+
+    throttle.forget()
+
+
 @pytest.fixture
 def tree(db) -> OrgTree:
     """Two provinces; each with two LAOs; schools, CDCs and other-affiliation schools; a user per organisation."""
