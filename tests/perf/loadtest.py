@@ -37,7 +37,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.perf import bench
+from tests.perf import bench, bench_run, bench_targets
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -80,7 +80,7 @@ def prepare(ctx_limit: int, out) -> dict:
     laos = list(Organisation.objects.filter(kind=Kind.LAO, id__in={o.lao_id for o in insts}))[:ctx_limit]
     provinces = list(Organisation.objects.filter(kind=Kind.PROVINCE))[:ctx_limit]
     dept = Organisation.objects.get(code="DLA")
-    ctx = bench.Ctx(rnd, None, None, None, None, None, dept, "")
+    ctx = bench_targets.Ctx(rnd, None, None, None, None, None, dept, "")
     census = rnd.census_date
 
     def session_of(org) -> str:
@@ -100,7 +100,7 @@ def prepare(ctx_limit: int, out) -> dict:
         return client.cookies["sessionid"].value
 
     def dashboard(org):
-        return bench._first_page(["confirmations:dashboard", "schools:organisation"], org.code)
+        return bench_targets._first_page(["confirmations:dashboard", "schools:organisation"], org.code)
 
     def officer(org, **extra):
         return {
@@ -122,7 +122,7 @@ def prepare(ctx_limit: int, out) -> dict:
                 "index": i,
                 "lao_token": ctx.token(o.lao),
                 "pages": max(1, sizes.get(o.id, 0) // 50),
-                "roster_page": bench._first_page(["students:roster", "students:learners"], o.code),
+                "roster_page": bench_targets._first_page(["students:roster", "students:learners"], o.code),
                 "learner": {
                     "prefix": "เด็กชาย",
                     "first_name": "ทดสอบ",
@@ -222,8 +222,8 @@ def child_pids(parent: int) -> list[int]:
 
 def server_cpu_seconds(master: int) -> float:
     """utime + stime of the gunicorn master, its live workers and (cutime/cstime) the workers it has reaped."""
-    return bench.proc_cpu_seconds(master, children=True) + sum(
-        bench.proc_cpu_seconds(pid) for pid in child_pids(master)
+    return bench_run.proc_cpu_seconds(master, children=True) + sum(
+        bench_run.proc_cpu_seconds(pid) for pid in child_pids(master)
     )
 
 
@@ -525,7 +525,7 @@ def main(argv=None) -> int:
             f"load: {args.users} users (spawn {args.spawn_rate}/s), think time {args.wait} s, for {args.time} s or "
             f"{args.max_requests} requests, gunicorn {args.workers} workers × {args.threads} threads on "
             f"{args.base}, database {dbname}, {args.hog} CPU hogs, commit {bench.git_commit()}; "
-            f"{bench.load_average()} before\n"
+            f"{bench_run.load_average()} before\n"
         )
         out.flush()
         hogs = start_hogs(args.hog)
