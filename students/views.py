@@ -43,6 +43,10 @@ def roster(request, code):
         class_level = ""
     room = (request.GET.get("room") or "").strip()
     search = (request.GET.get("q") or "").strip()
+    if lookups.looks_like_identity(search):
+        # an ID in the roster's address (browser history, proxies' logs): searched on the find page, by POST
+        messages.info(request, _("To find a learner by national ID or G-Code, use the identity search."))
+        return redirect("students:identity_search", code=org.code)
     qs = selectors.learner_list(
         request.user, org, status=status, class_level=class_level, room=room, search=search
     )

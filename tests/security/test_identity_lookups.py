@@ -100,3 +100,12 @@ def test_the_transfer_link_does_not_carry_the_id(tree, client, child):
     assert NID not in link
     page = client.get(f"/o/{tree.school1.code}/transfers/request/?class_level=p1")
     assert NID in page.content.decode()  # prefilled from the session
+
+
+def test_the_roster_does_not_search_ids_from_its_address(tree, client, child):
+    client.force_login(tree.users["school3"])
+    response = client.get(f"/o/{tree.school3.code}/learners/?q={NID}")
+    assert response.status_code == 302 and response["Location"].endswith(
+        f"/o/{tree.school3.code}/learners/find/"
+    )
+    assert NID not in response["Location"]
