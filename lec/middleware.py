@@ -144,6 +144,12 @@ class HostileInputMiddleware:
             return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
         if api and _body_not_json(request):
             return api_error(415, _("Send the body as JSON (Content-Type: application/json)."), Code.INVALID)
+        if (
+            api
+            and request.content_type == "multipart/form-data"
+            and "boundary=" not in request.META.get("CONTENT_TYPE", "")
+        ):  # Django cannot parse it (axes reads POST on /auth/token): it was a 500
+            return api_error(400, _("The request could not be read."))
         response = self.get_response(request)
         if (
             api
