@@ -90,24 +90,6 @@ def _reissue(client, tree, tokens, role):
     tokens[role] = r.json()["token"]
 
 
-HOLE = (
-    "issue 12 hole 12: multipart/form-data without a boundary on POST /auth/token is a 500 (axes reads POST)"
-)
-KNOWN: list[str] = []  # the known hole's cases met in this run
-
-
-def known_hole(case, response) -> bool:
-    """The one 500 filed in issue 12 and not yet fixed: replayed by test_a_multipart_body_without_boundary...
-    (strict xfail), so this exception goes when the fix lands."""
-    sent = response.request.headers.get("Content-Type", "") if response.request is not None else ""
-    return (
-        response.status_code == 500
-        and f"{case.method} {case.path}" == "POST /api/v1/auth/token"
-        and sent.startswith("multipart/form-data")
-        and "boundary" not in sent
-    )
-
-
 @pytest.mark.django_db
 def test_a_multipart_body_without_boundary_is_refused_not_a_500(client):  # fixed: lec.middleware refuses it
     r = client.post("/api/v1/auth/token", data=b'{"username": "", "password": "x"}',
@@ -120,7 +102,7 @@ def _report():
     yield
     statuses = sorted({s for _op, _role, s in CALLS})
     print(f"\nfuzzer: {len(CALLS)} calls ({len(CALLS) // len(ROLES)} cases x {len(ROLES)} roles) over "
-          f"{len({op for op, _r, _s in CALLS})} paths; statuses seen: {statuses}; known hole met {len(KNOWN)} times")  # fmt: skip
+          f"{len({op for op, _r, _s in CALLS})} paths; statuses seen: {statuses}")  # fmt: skip
 
 
 @pytest.mark.django_db
@@ -162,7 +144,4 @@ def test_api_answers_as_its_schema_says(case, world, client):
         CALLS.append((operation, role, response.status_code))
         if case.method == "DELETE" and case.path == "/api/v1/auth/token":
             _reissue(client, tree, tokens, role)
-        if known_hole(case, response):
-            KNOWN.append(operation)
-            continue
         case.validate_response(response, checks=CHECKS)

@@ -54,8 +54,7 @@ def test_learners_api_list(world, api, django_assert_num_queries):
     user = tree.users["lao1"]
     path = f"/api/v1/organisations/{tree.lao1.code}/learners?page_size=50"
     api.get(path, user=user)
-    with django_assert_num_queries(
-        7
-    ):  # the 7th: the audit row of a full-record list read above the institution
+    # the 7th: the audit row of a full-record list read above the institution
+    with django_assert_num_queries(7):
         r = api.get(path, user=user)
     assert r.status_code == 200 and r.json()["count"] == 27
