@@ -19,6 +19,7 @@ from budget.api import router as budget_router
 from confirmations.api import router as confirmations_router
 from confirmations.api_export import router as confirmations_export_router
 from lec.lib.errors import Code, DomainError, Forbidden, Invalid, NotAuthenticated, NotFound
+from lec.views import RETRY_AFTER_SECONDS, database_unavailable
 from schools.api import router as schools_router
 from students.api import router as students_router
 from students.api_io import router as students_io_router
@@ -221,6 +222,12 @@ def _unhandled(request, exc):
         exc_info=exc,
         extra={"status_code": 500, "request": request},
     )
+    if database_unavailable(exc):  # a restart or failover: the client may retry in a few seconds
+        body = {
+            "detail": _("The service is busy for a moment. Try again in a few seconds."),
+            "code": "unavailable",
+        }
+        return error_response(request, 503, body, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     body = {"detail": _("Something went wrong on the server. Try again later."), "code": "server_error"}
     response = error_response(request, 500, body)
     response._has_been_logged = (

@@ -24,3 +24,5 @@ urlpatterns = [
     path("", include("students.urls_io")),
     path("", include("confirmations.urls")),
 ]
+
+handler500 = "lec.views.server_error"

@@ -43,6 +43,8 @@ _CDC = {
         "CDC", "Once you confirm, editing learners is locked until your LAO unlocks it."
     ),
     gettext_noop("Transfers"): pgettext_lazy("CDC", "Transfers"),
+    gettext_noop("Check the learners"): pgettext_lazy("CDC", "Check the learners"),
+    gettext_noop("%(n)s learners recorded now"): pgettext_lazy("CDC", "%(n)s learners recorded now"),
     gettext_noop("Open the roster"): pgettext_lazy("CDC", "Open the roster"),
     gettext_noop("Confirmation of learner numbers"): pgettext_lazy("CDC", "Confirmation of learner numbers"),
     gettext_noop("%(n)s active learners (%(m)s male, %(f)s female)"): pgettext_lazy(

@@ -87,3 +87,12 @@ def test_the_province_and_department_homes_list_who_is_late_and_the_clock(tree, 
     )
     html = login(client, tree.users["dept"]).get(f"/o/{tree.dept.code}/").content.decode()
     assert "จังหวัด 2 จังหวัดยังไม่ยืนยัน" in html and rnd.name in html and "เหลือเวลา 13 วัน" in html
+
+
+def test_a_cdc_home_task_list_speaks_of_young_children_not_pupils(tree, client, rnd):
+    login(client, tree.users["cdc1"])
+    html = client.get(f"/o/{tree.cdc1.code}/").content.decode()
+    assert "ตรวจสอบข้อมูลเด็กเล็ก" in html and "ตรวจสอบข้อมูลนักเรียน" not in html
+    login(client, tree.users["school1"])
+    html = client.get(f"/o/{tree.school1.code}/").content.decode()
+    assert "ตรวจสอบข้อมูลนักเรียน" in html
