@@ -4,6 +4,7 @@ every answer must be one the schema declares, with the declared content type and
 the learners afterwards (verify_counts). Bounded: LEC_FUZZ_EXAMPLES examples per operation (default 4).
 """
 
+import contextlib
 import io
 import os
 import re
@@ -36,6 +37,23 @@ def _load_schema():
 
 
 schema = _load_schema()
+
+
+@contextlib.contextmanager
+def _keeping_the_test_connection():
+    """schemathesis calls the WSGI application itself, whose request signals close "old" connections: on
+    PostgreSQL that closed the test's own connection (inside its transaction) after the first call. Django's test
+    Client disconnects the same handler around each of its requests (and connects it again after); so do we."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -139,7 +157,8 @@ def test_api_answers_as_its_schema_says(case, world, client):
     tree, tokens, real = world
     _aim(case, real)
     for role in ROLES:
-        response = case.call(headers={"Authorization": f"Bearer {tokens[role]}"})
+        with _keeping_the_test_connection():
+            response = case.call(headers={"Authorization": f"Bearer {tokens[role]}"})
         operation = f"{case.method} {case.path}"
         CALLS.append((operation, role, response.status_code))
         if case.method == "DELETE" and case.path == "/api/v1/auth/token":
