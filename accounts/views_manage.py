@@ -3,9 +3,11 @@ download of the initial passwords it created."""
 
 import csv
 import io
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +20,26 @@ from lec.lib.spreadsheets.files import FileRefused
 from . import policy
 from .services import PROVISION_COLUMNS, ProvisionError, audit, users_provision
 
-_PASSWORDS_KEY = "lec_provisioned_passwords"
+_PASSWORDS_KEY = "lec_provisioned_passwords"  # in the session: only a random handle, never a password
+PASSWORDS_TTL = 15 * 60  # seconds the one download stays possible
+
+
+def _keep_passwords(request, passwords) -> None:
+    """Initial passwords wait for their one download in the cache (memory, 15 minutes), not in the session
+    table, which lives for hours in PostgreSQL and its backups; the session holds only a random handle."""
+    handle = secrets.token_urlsafe(24)
+    cache.set(f"lec:passwords:{request.user.pk}:{handle}", passwords, PASSWORDS_TTL)
+    request.session[_PASSWORDS_KEY] = handle
+
+
+def _take_passwords(request):
+    handle = request.session.pop(_PASSWORDS_KEY, None)
+    if not isinstance(handle, str):
+        return None
+    key = f"lec:passwords:{request.user.pk}:{handle}"
+    passwords = cache.get(key)
+    cache.delete(key)
+    return passwords
 
 
 def _require_manage_users(user) -> None:
@@ -54,7 +75,7 @@ def users_upload(request):
         except ProvisionError as exc:
             context["problems"] = exc.lines
         else:
-            request.session[_PASSWORDS_KEY] = result.passwords
+            _keep_passwords(request, result.passwords)
             messages.success(
                 request,
                 _(
@@ -69,11 +90,11 @@ def users_upload(request):
 
 @login_required
 def users_passwords(request):
-    """The initial passwords of the last provisioning, once: the session copy is dropped as it is sent."""
+    """The initial passwords of the last provisioning, once: the cached copy is dropped as it is sent."""
     _require_manage_users(request.user)
     if request.method != "POST":
         return redirect("manage_users")
-    passwords = request.session.pop(_PASSWORDS_KEY, None)
+    passwords = _take_passwords(request)
     if not passwords:
         messages.error(
             request,

@@ -55,3 +55,23 @@ def test_other_roles_may_not_manage_users(tree, client, role):
     login(client, tree.users[role])
     assert client.get("/manage/users/").status_code == 403
     assert client.post("/manage/users/passwords.csv").status_code == 403
+
+
+def test_initial_passwords_never_sit_in_the_session_table(tree, client):
+    """Issue 12 hole 10: the session table lives for hours in PostgreSQL and its backups."""
+    from django.contrib.sessions.models import Session
+
+    login(client, tree.users["dept"])
+    client.post("/manage/users/", {"file": upload(USER_HEADER + "clerk8,1050100001,,สมหญิง,ใจดี\n")})
+    r = client.post("/manage/users/passwords.csv")
+    password = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))[0]["password"]
+    client.post("/manage/users/", {"file": upload(USER_HEADER + "clerk7,1050100001,,สมศรี,ใจดี\n")})
+    stored = [s.get_decoded() for s in Session.objects.all()]
+    assert stored and not any(password in str(data) for data in stored)
+    assert not any(
+        "clerk7" in str(data) for data in stored
+    )  # the waiting download is not in the session either
+    rows = list(
+        csv.DictReader(io.StringIO(client.post("/manage/users/passwords.csv").content.decode("utf-8-sig")))
+    )
+    assert [row["username"] for row in rows] == ["clerk7"]
