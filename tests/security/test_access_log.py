@@ -24,3 +24,16 @@ def test_gunicorn_access_lines_carry_no_query_string():
     atoms = Logger(cfg).atoms(resp, req, environ, dt.timedelta(seconds=0.01))
     line = conf["access_log_format"] % atoms
     assert "/api/v1/organisations/50/learners" in line and NID not in line
+
+
+def test_haproxy_logs_the_path_without_the_query_string():
+    """The proxy logs every request too: `option httplog` prints the whole request line (%r), query included."""
+    import re
+
+    root = Path(__file__).resolve().parents[2] / "deploy"
+    for name in ("haproxy.cfg", "haproxy-compose.cfg"):
+        text = (root / name).read_text()
+        assert not re.search(r"^\s*option\s+httplog", text, re.M), name
+        formats = re.findall(r"^\s*log-format\s+(.*)$", text, re.M)
+        assert formats and all("%HP" in f for f in formats), name
+        assert not any(re.search(r"%(\{[^}]*\})?(r|HU|HQ)\b", f) for f in formats), name
