@@ -257,9 +257,72 @@ def template_workbook(kind: str = Kind.SCHOOL) -> bytes:
         if field in ("identity", "student_number", "birth_date", "enrolled_on", "room"):
             for r in range(2, 5001):
                 ws.cell(row=r, column=idx).number_format = "@"
+    _mark_required(ws, head)
+    _instructions(wb, kind, head)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# The columns an import refuses a row without (api.md import_learners "Required"); the file's language is Thai.
+TEMPLATE_REQUIRED = ("identity", "prefix", "first_name", "last_name", "birth_date", "class_level")
+_HOW = {
+    "identity": "เลขประจำตัวประชาชน 13 หลัก หรือรหัส G สำหรับผู้ไม่มีเลขประจำตัวประชาชน",
+    "prefix": "เลือกจากรายการ",
+    "gender": "ไม่กรอกก็ได้: ระบบดูจากคำนำหน้า",
+    "birth_date": "วัน/เดือน/ปี พ.ศ. เช่น 15/03/2562",
+    "class_level": "เลือกจากรายการ เช่น ป.1 หรือ อนุบาล 2",
+    "enrolled_on": "วัน/เดือน/ปี พ.ศ. ไม่กรอกก็ได้ (วันนี้)",
+}
+
+
+def _example(kind: str) -> dict:
+    """A made-up learner for the instructions sheet (a valid check digit; nobody's number)."""
+    from .identity import make_national_id
+
+    cdc = kind == Kind.CDC
+    level = next(lvl for lvl in levels.LEVELS if lvl.code in levels.taught_by(kind))
+    return {
+        "identity": make_national_id("110370001234"),
+        "prefix": "เด็กหญิง",
+        "first_name": "มะลิ",
+        "last_name": "ใจดี",
+        "birth_date": "15/03/2565" if cdc else "15/03/2562",
+        "class_level": level.full,
+        "room": "1",
+        "nationality": "ไทย",
+        "religion": "พุทธ",
+    }
+
+
+def _mark_required(ws, head: list[str]) -> None:
+    """Required headers stand out (orange, with a note), so a clerk knows which columns may stay empty."""
+    from openpyxl.comments import Comment
+
+    for field in TEMPLATE_REQUIRED:
+        cell = ws.cell(row=1, column=TEMPLATE_FIELDS.index(field) + 1)
+        cell.fill = PatternFill("solid", fgColor="F8CBAD")
+        cell.comment = Comment("จำเป็นต้องกรอก", "LEC")
+
+
+def _instructions(wb, kind: str, head: list[str]) -> None:
+    """A second sheet: every column, whether it is required, how to fill it, and an example learner. The example
+    lives here, not on the data sheet, so it can never be imported by mistake."""
+    sheet = wb.create_sheet("คำอธิบาย", 1)
+    sheet.append(["กรอกข้อมูลในแผ่นงานแรก หนึ่งแถวต่อหนึ่งคน แล้วนำเข้าไฟล์นี้ในหน้า “นำเข้าข้อมูล”"])
+    sheet.append(["คอลัมน์สีส้มต้องกรอกทุกแถว คอลัมน์อื่นไม่กรอกก็ได้"])
+    sheet.append([])
+    sheet.append(["หัวคอลัมน์", "จำเป็น", "วิธีกรอก", "ตัวอย่าง"])
+    for cell in sheet[4]:
+        cell.font = Font(bold=True)
+    example = _example(kind)
+    for field, title in zip(TEMPLATE_FIELDS, head, strict=True):
+        required = field in TEMPLATE_REQUIRED
+        sheet.append([title, "จำเป็น" if required else "", _HOW.get(field, ""), example.get(field, "")])
+        if required:
+            sheet.cell(row=sheet.max_row, column=1).fill = PatternFill("solid", fgColor="F8CBAD")
+    for letter, width in zip("ABCD", (28, 10, 60, 24), strict=True):
+        sheet.column_dimensions[letter].width = width
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -199,3 +199,19 @@ def test_template_has_drop_downs_and_text_identity():
     assert ws.cell(row=2, column=3).number_format == "@"
     ranges = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
     assert {"D2:D5000", "G2:G5000", "I2:I5000"} <= set(ranges)
+
+
+def test_template_marks_required_columns_and_explains_every_column_with_an_example():
+    from students.importing import read_table
+
+    data = template_workbook()
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    data_sheet, help_sheet = wb.worksheets[0], wb["คำอธิบาย"]
+    marked = {c.value for c in data_sheet[1] if c.comment is not None}
+    assert marked == {"เลขประจำตัวประชาชน", "คำนำหน้า", "ชื่อ", "นามสกุล", "วันเดือนปีเกิด", "ระดับชั้น"}
+    rows = {r[0]: r for r in help_sheet.iter_rows(min_row=5, values_only=True)}
+    assert len(rows) == data_sheet.max_column
+    assert rows["วันเดือนปีเกิด"][1] == "จำเป็น" and rows["ห้องเรียน"][1] in ("", None)
+    assert rows["เลขประจำตัวประชาชน"][3] == "1103700012346"
+    # The example lives on the instructions sheet only: the template itself imports as an empty table.
+    assert len(read_table(io.BytesIO(data), "template.xlsx").rows) == 0
