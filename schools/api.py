@@ -79,7 +79,7 @@ def organisation_other_schools(request, code: str):
 )
 def other_school_headcounts(request, code: str, round_id: int | None = Query(None, alias="round")):
     school = _other_school(request.user, code)
-    return _entry_out(other_school_entry(school=school, round=_round(round_id)))
+    return _entry_out(other_school_entry(school=school, round_=_round(round_id)))
 
 
 @router.put(
@@ -92,9 +92,9 @@ def other_school_headcounts_put(
     round_ = _round(round_id)
     services.other_school_headcount_save(
         school=school,
-        round=round_,
+        round_=round_,
         closed=payload.closed,
         counts=[c.model_dump() for c in payload.counts],
         acting_user=request.user,
     )
-    return _entry_out(other_school_entry(school=school, round=round_))
+    return _entry_out(other_school_entry(school=school, round_=round_))

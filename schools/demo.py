@@ -39,5 +39,7 @@ def seed(stdout) -> None:
     done = set(OtherSchoolEntry.objects.filter(round=round_, school__code__in=DEMO_ENTRIES).values_list(
         "school__code", flat=True))  # fmt: skip
     todo = {code: entry for code, entry in DEMO_ENTRIES.items() if code not in done}
-    saved = other_school_headcounts_save(lao=lao, round=round_, entries=todo, acting_user=None) if todo else 0
+    saved = (
+        other_school_headcounts_save(lao=lao, round_=round_, entries=todo, acting_user=None) if todo else 0
+    )
     stdout.write(f"other-affiliation headcounts: {saved} entered")

@@ -187,10 +187,9 @@ def _read_rows(grid: "_Grid", header_row: int, rows) -> None:
         grid.add_row(number, cells)
 
 
-def other_schools_import(*, lao, round, source, filename: str, acting_user) -> int:  # noqa: A002 (the service's name)
+def other_schools_import(*, lao, round_, source, filename: str, acting_user) -> int:
     """Read an LAO's other-affiliation headcount file and save it all or nothing; returns the schools saved.
     Raises FileRefused, GridProblems (lines `row R, column NAME: message`), or DomainError from the service."""
-    round_ = round
     try:
         cols, header_row, rows = _grid_rows(source, filename)
         grid = _Grid(cols)
@@ -203,7 +202,7 @@ def other_schools_import(*, lao, round, source, filename: str, acting_user) -> i
         raise GridProblems([*grid.problems, f"{len(grid.problems)} problems"])
     try:
         return other_school_headcounts_save(
-            lao=lao, round=round_, entries=grid.entries, acting_user=acting_user
+            lao=lao, round_=round_, entries=grid.entries, acting_user=acting_user
         )
     except Invalid as exc:
         raise _service_problems(grid, header_row, exc) from None

@@ -113,7 +113,7 @@ def lao_other_schools(
     return qs.filter(is_active=True) if active_only else qs
 
 
-def other_headcount_grid(*, lao: Organisation, round, schools=None) -> Grid:
+def other_headcount_grid(*, lao: Organisation, round_, schools=None) -> Grid:
     """The grid of one LAO for one round: its active other-affiliation schools, each with its entry (or none)
     and counts. Three queries whatever the number of schools."""
     from lec.lib.levels import LEVELS, SCHOOL_CODES
@@ -121,7 +121,7 @@ def other_headcount_grid(*, lao: Organisation, round, schools=None) -> Grid:
     schools = list(schools if schools is not None else lao_other_schools(lao))
     entries = {
         e.school_id: e
-        for e in OtherSchoolEntry.objects.filter(round_id=round.pk, school__in=[s.pk for s in schools])
+        for e in OtherSchoolEntry.objects.filter(round_id=round_.pk, school__in=[s.pk for s in schools])
         .select_related("entered_by")
         .prefetch_related("counts")
     }
@@ -130,13 +130,13 @@ def other_headcount_grid(*, lao: Organisation, round, schools=None) -> Grid:
         entry = entries.get(school.pk)
         rows.append(GridRow(school=school, entry=entry, counts=_counts_of(entry) if entry else {}))
     levels = tuple(lvl for lvl in LEVELS if lvl.code in SCHOOL_CODES)
-    return Grid(lao=lao, round=round, rows=rows, levels=levels)
+    return Grid(lao=lao, round=round_, rows=rows, levels=levels)
 
 
-def other_school_entry(*, school: Organisation, round) -> OtherSchoolEntry | None:
+def other_school_entry(*, school: Organisation, round_) -> OtherSchoolEntry | None:
     """One school's entry for the round with its counts (two queries), or None before the first save."""
     return (
-        OtherSchoolEntry.objects.filter(round_id=round.pk, school=school).prefetch_related("counts").first()
+        OtherSchoolEntry.objects.filter(round_id=round_.pk, school=school).prefetch_related("counts").first()
     )
 
 
@@ -147,10 +147,10 @@ def entry_counts(entry: OtherSchoolEntry | None) -> list[dict]:
     return [{"class_level": k, "male": m, "female": f} for k, (m, f) in _counts_of(entry).items()]
 
 
-def previous_round_with_entries(*, lao: Organisation, round):
+def previous_round_with_entries(*, lao: Organisation, round_):
     """The latest round before `round` in which this LAO entered other-affiliation headcounts, or None."""
-    earlier = Q(academic_year__lt=round.academic_year) | Q(
-        academic_year=round.academic_year, term__lt=round.term
+    earlier = Q(academic_year__lt=round_.academic_year) | Q(
+        academic_year=round_.academic_year, term__lt=round_.term
     )
     has_entries = OtherSchoolEntry.objects.filter(round=OuterRef("pk"), school__parent=lao)
     return (
@@ -158,10 +158,10 @@ def previous_round_with_entries(*, lao: Organisation, round):
     )
 
 
-def previous_entries(*, lao: Organisation, round) -> tuple[object, dict[int, tuple[bool, dict]]]:
+def previous_entries(*, lao: Organisation, round_) -> tuple[object, dict[int, tuple[bool, dict]]]:
     """For "copy from the previous round": (that round, {school id: (closed, {level: (male, female)})}); a
     prefill for the grid, never saved by itself."""
-    previous = previous_round_with_entries(lao=lao, round=round)
+    previous = previous_round_with_entries(lao=lao, round_=round_)
     if previous is None:
         return None, {}
     entries = OtherSchoolEntry.objects.filter(round=previous, school__parent=lao).prefetch_related("counts")
@@ -178,11 +178,11 @@ class EntryProgress:
         return self.schools - self.entered
 
 
-def other_entry_progress(*, round, laos=None, path: str | None = None) -> dict[int, EntryProgress]:
+def other_entry_progress(*, round_, laos=None, path: str | None = None) -> dict[int, EntryProgress]:
     """{LAO id: EntryProgress} for the LAOs given (objects or ids) or every LAO under `path`; LAOs with no
     active other-affiliation school are absent. Two queries."""
     schools = Organisation.objects.filter(kind=Kind.OTHER_SCHOOL, is_active=True)
-    entries = OtherSchoolEntry.objects.filter(round_id=getattr(round, "pk", round), school__is_active=True)
+    entries = OtherSchoolEntry.objects.filter(round_id=getattr(round_, "pk", round_), school__is_active=True)
     if laos is not None:
         ids = [getattr(lao, "pk", lao) for lao in laos]
         schools = schools.filter(parent_id__in=ids)
@@ -199,10 +199,10 @@ def other_entry_progress(*, round, laos=None, path: str | None = None) -> dict[i
     return progress
 
 
-def other_schools_missing(*, lao: Organisation, round) -> QuerySet[Organisation]:
+def other_schools_missing(*, lao: Organisation, round_) -> QuerySet[Organisation]:
     """The LAO's active other-affiliation schools with no entry for the round (the blockers of its
     other_schools confirmation, design.md rule 3)."""
-    entered = OtherSchoolEntry.objects.filter(round_id=getattr(round, "pk", round), school=OuterRef("pk"))
+    entered = OtherSchoolEntry.objects.filter(round_id=getattr(round_, "pk", round_), school=OuterRef("pk"))
     return lao_other_schools(lao).exclude(Exists(entered))
 
 
@@ -213,28 +213,28 @@ def _summed(qs, key: str) -> dict[str, tuple[int, int]]:
     }
 
 
-def other_counts_by_level(*, round, path: str) -> dict[str, tuple[int, int]]:
+def other_counts_by_level(*, round_, path: str) -> dict[str, tuple[int, int]]:
     """Live other-affiliation headcounts under `path` by class level: {level: (male, female)}. One query."""
     from lec.lib.levels import ORDER
 
-    qs = OtherSchoolCount.objects.filter(entry__round_id=getattr(round, "pk", round)).filter(
+    qs = OtherSchoolCount.objects.filter(entry__round_id=getattr(round_, "pk", round_)).filter(
         subtree_q(path, "entry__school__path")
     )
     found = _summed(qs, "class_level")
     return dict(sorted(found.items(), key=lambda kv: ORDER.get(kv[0], 99)))
 
 
-def other_counts_by_affiliation(*, round, path: str) -> dict[str, tuple[int, int]]:
+def other_counts_by_affiliation(*, round_, path: str) -> dict[str, tuple[int, int]]:
     """Live other-affiliation headcounts under `path` by affiliation: {affiliation: (male, female)}. One query."""
-    qs = OtherSchoolCount.objects.filter(entry__round_id=getattr(round, "pk", round)).filter(
+    qs = OtherSchoolCount.objects.filter(entry__round_id=getattr(round_, "pk", round_)).filter(
         subtree_q(path, "entry__school__path")
     )
     return _summed(qs.annotate(affiliation=F("entry__school__affiliation")), "affiliation")
 
 
-def other_counts_by_school(*, round, path: str) -> dict[int, tuple[int, int]]:
+def other_counts_by_school(*, round_, path: str) -> dict[int, tuple[int, int]]:
     """Live other-affiliation headcounts under `path` per school id: {school id: (male, female)}. One query."""
-    qs = OtherSchoolCount.objects.filter(entry__round_id=getattr(round, "pk", round)).filter(
+    qs = OtherSchoolCount.objects.filter(entry__round_id=getattr(round_, "pk", round_)).filter(
         subtree_q(path, "entry__school__path")
     )
     return _summed(qs.annotate(school_id=F("entry__school_id")), "school_id")

@@ -168,13 +168,13 @@ def other_school_entry_clean(*, closed, counts) -> tuple[bool, dict[str, tuple[i
     return closed, levels, problems
 
 
-def _lock_for_entry(*, lao: Organisation, round) -> Organisation:
+def _lock_for_entry(*, lao: Organisation, round_) -> Organisation:
     """Lock the LAO row (shared with other writers, exclusive against a confirm) and check the edit lock and the
     round, in that order (api.md: confirmed_locked, round_not_open)."""
     locked = Organisation.objects.select_for_update(no_key=True).get(pk=lao.pk)
     if locked.other_schools_locked:
         raise other_schools_locked(locked)
-    state = _round_state(round.pk)
+    state = _round_state(round_.pk)
     if state != Round.State.OPEN:
         raise DomainError(
             _("The round is not open: headcounts can only be entered while a round is open."),
@@ -196,13 +196,13 @@ def _require_edit(acting_user, lao: Organisation) -> None:
         policy.require(acting_user, "edit_other_schools", lao)
 
 
-def _write_entries(*, lao, round, cleaned: dict, acting_user) -> dict[int, "OtherSchoolEntry"]:
+def _write_entries(*, lao, round_, cleaned: dict, acting_user) -> dict[int, "OtherSchoolEntry"]:
     """Replace the entries of the schools in `cleaned` ({school: (closed, levels)}) in a constant number of
     queries. Returns {school id: entry}."""
     schools = list(cleaned)
     existing = {
         e.school_id: e
-        for e in OtherSchoolEntry.objects.filter(round_id=round.pk, school__in=[s.pk for s in schools])
+        for e in OtherSchoolEntry.objects.filter(round_id=round_.pk, school__in=[s.pk for s in schools])
     }
     user = acting_user if getattr(acting_user, "pk", None) else None
     new = []
@@ -211,7 +211,7 @@ def _write_entries(*, lao, round, cleaned: dict, acting_user) -> dict[int, "Othe
         entry = existing.get(school.pk)
         if entry is None:
             entry = OtherSchoolEntry(
-                round_id=round.pk, school=school, lao=lao, closed=closed, entered_by=user
+                round_id=round_.pk, school=school, lao=lao, closed=closed, entered_by=user
             )
             new.append(entry)
             existing[school.pk] = entry
@@ -241,14 +241,14 @@ def _write_entries(*, lao, round, cleaned: dict, acting_user) -> dict[int, "Othe
     return existing
 
 
-def _audit_entries(*, acting_user, lao, round, cleaned) -> None:
+def _audit_entries(*, acting_user, lao, round_, cleaned) -> None:
     from accounts.services import audit
 
     audit(
         acting_user=acting_user,
         action="other_headcounts_save",
         organisation=lao,
-        object_ref=f"round:{round.pk}",
+        object_ref=f"round:{round_.pk}",
         schools={
             s.code: {
                 "closed": closed,
@@ -262,7 +262,7 @@ def _audit_entries(*, acting_user, lao, round, cleaned) -> None:
 
 @transaction.atomic
 def other_school_headcounts_save(
-    *, lao: Organisation, round, entries: Mapping, acting_user, versions: Mapping[str, str] | None = None
+    *, lao: Organisation, round_, entries: Mapping, acting_user, versions: Mapping[str, str] | None = None
 ) -> int:
     """Save a whole grid for one LAO and round, all or nothing: {school code: {"closed", "counts": [{"class_level",
     "male", "female"}]}}. Any bad cell raises Invalid keyed "<school>.<level>.<male|female>" (or
@@ -271,7 +271,7 @@ def other_school_headcounts_save(
     `versions` ({school code: entry_version() as the page showed it}) makes the save refuse, school by school,
     an entry someone else saved after the page was opened, instead of silently overwriting it."""
     _require_edit(acting_user, lao)
-    lao = _lock_for_entry(lao=lao, round=round)
+    lao = _lock_for_entry(lao=lao, round_=round_)
     schools = {
         s.code: s
         for s in Organisation.objects.filter(
@@ -294,12 +294,12 @@ def other_school_headcounts_save(
             errors.setdefault(problem.grid_key(code), []).append(problem.message)
         cleaned[school] = (closed, levels)
     if versions is not None and cleaned:
-        _check_versions(round=round, schools=list(cleaned), versions=versions, errors=errors)
+        _check_versions(round_=round_, schools=list(cleaned), versions=versions, errors=errors)
     if errors:
         raise Invalid(errors)
     if cleaned:
-        _write_entries(lao=lao, round=round, cleaned=cleaned, acting_user=acting_user)
-        _audit_entries(acting_user=acting_user, lao=lao, round=round, cleaned=cleaned)
+        _write_entries(lao=lao, round_=round_, cleaned=cleaned, acting_user=acting_user)
+        _audit_entries(acting_user=acting_user, lao=lao, round_=round_, cleaned=cleaned)
     return len(cleaned)
 
 
@@ -308,9 +308,9 @@ def entry_version(entry) -> str:
     return entry.updated_at.isoformat() if entry is not None else ""
 
 
-def _check_versions(*, round, schools, versions, errors) -> None:
+def _check_versions(*, round_, schools, versions, errors) -> None:
     saved = dict(
-        OtherSchoolEntry.objects.filter(round_id=round.pk, school__in=[s.pk for s in schools]).values_list(
+        OtherSchoolEntry.objects.filter(round_id=round_.pk, school__in=[s.pk for s in schools]).values_list(
             "school_id", "updated_at"
         )
     )
@@ -323,7 +323,7 @@ def _check_versions(*, round, schools, versions, errors) -> None:
         return
     current = {
         e.school_id: e
-        for e in OtherSchoolEntry.objects.filter(round_id=round.pk, school__in=[s.pk for s in stale])
+        for e in OtherSchoolEntry.objects.filter(round_id=round_.pk, school__in=[s.pk for s in stale])
         .select_related("entered_by")
         .prefetch_related("counts")
     }
@@ -345,7 +345,7 @@ def _check_versions(*, round, schools, versions, errors) -> None:
 
 @transaction.atomic
 def other_school_headcount_save(
-    *, school: Organisation, round, closed, counts, acting_user
+    *, school: Organisation, round_, closed, counts, acting_user
 ) -> "OtherSchoolEntry":
     """Replace one school's entry for the round (the API's PUT). Problems are keyed as api.md's dotted paths
     ("counts.0.male", "closed"); nothing is written when any is found."""
@@ -353,7 +353,7 @@ def other_school_headcount_save(
         raise DomainError(_("This is not an other-affiliation school."), code=Code.INVALID_TRANSITION)
     lao = Organisation.objects.get(pk=school.parent_id)
     _require_edit(acting_user, lao)
-    lao = _lock_for_entry(lao=lao, round=round)
+    lao = _lock_for_entry(lao=lao, round_=round_)
     closed, levels, problems = other_school_entry_clean(closed=closed, counts=counts)
     if problems:
         errors: dict[str, list[str]] = {}
@@ -361,8 +361,8 @@ def other_school_headcount_save(
             errors.setdefault(problem.api_key(), []).append(problem.message)
         raise Invalid(errors)
     cleaned = {school: (closed, levels)}
-    entry = _write_entries(lao=lao, round=round, cleaned=cleaned, acting_user=acting_user)[school.pk]
-    _audit_entries(acting_user=acting_user, lao=lao, round=round, cleaned=cleaned)
+    entry = _write_entries(lao=lao, round_=round_, cleaned=cleaned, acting_user=acting_user)[school.pk]
+    _audit_entries(acting_user=acting_user, lao=lao, round_=round_, cleaned=cleaned)
     return entry
 
 
@@ -443,7 +443,7 @@ def other_school_close(
     school.save(update_fields=["is_active", "closed_on", "updated_at"])
     open_round = Round.objects.filter(state=Round.State.OPEN).first()
     if open_round is not None:
-        _write_entries(lao=lao, round=open_round, cleaned={school: (True, {})}, acting_user=acting_user)
+        _write_entries(lao=lao, round_=open_round, cleaned={school: (True, {})}, acting_user=acting_user)
     from accounts.services import audit
 
     audit(acting_user=acting_user, action="other_school_close", organisation=lao, object_ref=school.code,

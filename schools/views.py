@@ -64,7 +64,7 @@ def _other_panel(org) -> dict | None:
         return summary
     if org.kind == Kind.OTHER_SCHOOL:
         round_ = _open_round()
-        entry = selectors.other_school_entry(school=org, round=round_) if round_ else None
+        entry = selectors.other_school_entry(school=org, round_=round_) if round_ else None
         counts = selectors.entry_counts(entry)
         codes = org.path.split("/")
         for c in counts:
@@ -107,7 +107,7 @@ def other_headcounts(request, code):
     context["editable"] = editable = may_edit and round_.state == "open" and not lao.other_schools_locked
     schools = selectors.lao_other_schools(lao, missing_first_in=round_)
     page = Paginator(schools, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
-    grid = selectors.other_headcount_grid(lao=lao, round=round_, schools=page.object_list)
+    grid = selectors.other_headcount_grid(lao=lao, round_=round_, schools=page.object_list)
     typed = errors = None
     if request.method == "POST":
         if not may_edit:
@@ -118,7 +118,7 @@ def other_headcounts(request, code):
                 raise Invalid(errors)
             saved = services.other_school_headcounts_save(
                 lao=lao,
-                round=round_,
+                round_=round_,
                 entries=entries,
                 acting_user=request.user,
                 versions=grid_versions(request.POST, grid),
@@ -133,7 +133,7 @@ def other_headcounts(request, code):
             )
             keep = {k: v for k, v in request.GET.items() if k in ("page", "round")}
             return redirect(request.path + (f"?{urlencode(keep)}" if keep else ""))
-    previous_round, previous = selectors.previous_entries(lao=lao, round=round_) if editable else (None, {})
+    previous_round, previous = selectors.previous_entries(lao=lao, round_=round_) if editable else (None, {})
     copy = editable and request.GET.get("copy") == "previous" and typed is None
     rows = grid_rows(grid, typed=typed, errors=errors, previous=previous if copy else None, editable=editable)
     totals = level_totals(rows, grid.levels)

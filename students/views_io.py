@@ -219,7 +219,7 @@ def other_schools_import(request, code):
         round_ = next(r for r in rounds if r.pk == form.cleaned_data["round"])
         upload = form.cleaned_data["file"]
         try:
-            saved = grid_import.other_schools_import(lao=lao, round=round_, source=upload.file,
+            saved = grid_import.other_schools_import(lao=lao, round_=round_, source=upload.file,
                                                      filename=upload.name, acting_user=request.user)  # fmt: skip
         except FileRefused as exc:
             problems = [exc.message]

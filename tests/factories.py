@@ -111,7 +111,7 @@ def make_other_school_entry(
     acting_user = acting_user or User.objects.filter(organisation=lao).first()
     other_school_headcounts_save(
         lao=lao,
-        round=round_,
+        round_=round_,
         acting_user=acting_user,
         entries={school.code: {"closed": closed, "counts": counts}},
     )

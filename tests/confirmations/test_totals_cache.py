@@ -105,13 +105,13 @@ def test_national_live_other_totals_follow_the_entry_save(cached, rnd, django_ca
     assert both(rnd, tree.dept, source="live", scope="other_schools")["total"] == 0
     with django_capture_on_commit_callbacks(execute=True):
         school_services.other_school_headcount_save(
-            school=tree.other2, round=rnd, closed=False, counts=[{"class_level": "p1", "male": 4, "female": 3}],
+            school=tree.other2, round_=rnd, closed=False, counts=[{"class_level": "p1", "male": 4, "female": 3}],
             acting_user=tree.users["lao2"],
         )  # fmt: skip
     assert both(rnd, tree.dept, source="live", scope="other_schools")["total"] == 7
     with django_capture_on_commit_callbacks(execute=True):
         school_services.other_school_headcount_save(
-            school=tree.other2, round=rnd, closed=True, counts=[], acting_user=tree.users["lao2"]
+            school=tree.other2, round_=rnd, closed=True, counts=[], acting_user=tree.users["lao2"]
         )
     body = both(rnd, tree.p1, source="live", scope="other_schools", by="child")
     assert [(r["code"], r["total"]) for r in body["rows"]] == [(tree.lao1.code, 0), (tree.lao2.code, 0)]

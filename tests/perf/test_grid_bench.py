@@ -64,7 +64,7 @@ def test_saving_a_40_school_grid(tree, client):
                 for code in codes}  # fmt: skip
 
     def save():
-        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries(), acting_user=user)
+        other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries(), acting_user=user)
 
     service = _timed(save)
     assert OtherSchoolEntry.objects.filter(round=rnd).count() == SCHOOLS + 1 - 1  # other1 is not in the grid

@@ -14,7 +14,7 @@ from tests.schools.test_other_services import make_round
 
 def test_admin_lists_entries_but_cannot_add_change_or_delete(client, tree):
     rnd = make_round()
-    other_school_headcounts_save(lao=tree.lao1, round=rnd, acting_user=None, entries={
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, acting_user=None, entries={
         "9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 3, "female": 4}]}})  # fmt: skip
     admin = User.objects.create_superuser("root", "root@example.invalid", "x-pass-2569")
     client.force_login(admin)

@@ -81,7 +81,7 @@ def test_a_blank_school_stays_not_entered(lao_client, tree, rnd):
 
 
 def test_blanking_an_entered_school_is_an_error_not_a_silent_change(lao_client, tree, rnd):
-    other_school_headcounts_save(lao=tree.lao1, round=rnd, acting_user=None, entries={
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, acting_user=None, entries={
         "9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 5, "female": 5}]}})  # fmt: skip
     r = lao_client.post(GRID, {"9050100001.p1.male": ""})
     assert r.status_code == 200 and 'href="#f-9050100001-closed"' in r.content.decode()
@@ -110,7 +110,7 @@ def test_round_not_open_is_read_only(lao_client, tree):
 
 def test_copy_from_previous_round_prefills_only(lao_client, tree):
     old = make_round(2568, 2)
-    other_school_headcounts_save(lao=tree.lao1, round=old, acting_user=None, entries={
+    other_school_headcounts_save(lao=tree.lao1, round_=old, acting_user=None, entries={
         "9050100001": {"closed": False, "counts": [{"class_level": "p4", "male": 21, "female": 19}]}})  # fmt: skip
     old.state = "closed"
     old.save()
@@ -155,7 +155,7 @@ def test_grid_page_query_budget_with_many_schools(lao_client, tree, rnd, django_
         code = f"905017{i:04d}"
         org(Kind.OTHER_SCHOOL, tree.lao1, code=code)
         entries[code] = {"closed": False, "counts": [{"class_level": "p1", "male": i, "female": 1}]}
-    other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=None)
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries, acting_user=None)
     lao_client.get(GRID)
     with django_assert_max_num_queries(16):
         r = lao_client.get(GRID)
@@ -211,7 +211,7 @@ def test_organisation_page_panel_and_menu(lao_client, tree, rnd):
     html = lao_client.get("/o/5010101/").content.decode()
     assert "/o/5010101/other-schools/headcounts/" in html
     assert "ยังไม่" in html  # 1 not entered
-    other_school_headcounts_save(lao=tree.lao1, round=rnd, acting_user=None,
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, acting_user=None,
                                  entries={"9050100001": {"closed": True}})  # fmt: skip
     html = lao_client.get("/o/9050100001/").content.decode()
     assert "/o/5010101/other-schools/headcounts/" in html
@@ -236,7 +236,7 @@ def test_a_save_by_someone_else_after_the_page_opened_is_not_overwritten(lao_cli
     html = lao_client.get(GRID).content.decode()
     assert 'name="9050100001.version" value=""' in html
     # A colleague saves school 1 while this page is open.
-    other_school_headcounts_save(lao=tree.lao1, round=rnd, acting_user=tree.users["lao1"], entries={
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, acting_user=tree.users["lao1"], entries={
         "9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 30, "female": 30}]}})  # fmt: skip
     r = lao_client.post(GRID, {"9050100001.version": "", "9050100001.p1.male": "3",
                                f"{other3.code}.version": "", f"{other3.code}.p1.male": "8"})  # fmt: skip

@@ -47,7 +47,7 @@ def test_a_save_waits_for_a_confirm_and_is_then_refused(tree):
         started = time.monotonic()
         try:
             other_school_headcounts_save(
-                lao=tree.lao1, round=rnd, entries=ENTRY, acting_user=tree.users["lao1"]
+                lao=tree.lao1, round_=rnd, entries=ENTRY, acting_user=tree.users["lao1"]
             )
         finally:
             results["waited"] = time.monotonic() - started
@@ -77,7 +77,7 @@ def test_two_saves_of_the_same_grid_queue_instead_of_colliding(tree):
             entries = {
                 "9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": n, "female": n}]}
             }
-            return other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=None)
+            return other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries, acting_user=None)
 
         return run
 

@@ -66,7 +66,7 @@ def test_counts_refuse_negatives_fractions_text_booleans_and_absurd_sizes(raw):
 def test_grid_save_writes_every_school_and_skips_zero_levels(tree, rnd, lao_user):
     other3 = org(Kind.OTHER_SCHOOL, tree.lao1, code="9050100003")
     saved = other_school_headcounts_save(
-        lao=tree.lao1, round=rnd, acting_user=lao_user,
+        lao=tree.lao1, round_=rnd, acting_user=lao_user,
         entries={
             "9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": "๑๐", "female": 12},
                                                        {"class_level": "p2", "male": 0, "female": ""}]},
@@ -85,9 +85,9 @@ def test_grid_save_writes_every_school_and_skips_zero_levels(tree, rnd, lao_user
 
 def test_grid_save_replaces_the_previous_entry(tree, rnd, lao_user):
     entries = {"9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 5, "female": 5}]}}
-    other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries, acting_user=lao_user)
     entries = {"9050100001": {"closed": False, "counts": [{"class_level": "m1", "male": 1, "female": 2}]}}
-    other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries, acting_user=lao_user)
     assert counts_of(tree.other1, rnd) == (False, {"m1": (1, 2)})
     assert OtherSchoolEntry.objects.count() == 1
 
@@ -110,7 +110,7 @@ def test_one_bad_cell_refuses_the_whole_grid_and_names_the_cell(tree, rnd, lao_u
         "9050100001": {"closed": False, "counts": [{"class_level": "k1", "male": 1, "female": 1}, cell]},
     }
     with pytest.raises(Invalid) as exc:
-        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+        other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries, acting_user=lao_user)
     assert list(exc.value.errors) == [key]
     assert not OtherSchoolEntry.objects.exists() and not OtherSchoolCount.objects.exists()
     assert not AuditLog.objects.filter(action="other_headcounts_save").exists()
@@ -120,7 +120,7 @@ def test_every_bad_cell_gets_its_own_message(tree, rnd, lao_user):
     entries = {"9050100001": {"closed": False, "counts": [
         {"class_level": "p1", "male": -1, "female": "x"}, {"class_level": "p2", "male": "1.5", "female": 1}]}}  # fmt: skip
     with pytest.raises(Invalid) as exc:
-        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+        other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries, acting_user=lao_user)
     assert set(exc.value.errors) == {"9050100001.p1.male", "9050100001.p1.female", "9050100001.p2.male"}
     assert "0" in exc.value.errors["9050100001.p1.male"][0]  # "ต้องไม่ต่ำกว่า 0"
 
@@ -128,18 +128,18 @@ def test_every_bad_cell_gets_its_own_message(tree, rnd, lao_user):
 def test_a_closed_school_must_have_every_count_zero(tree, rnd, lao_user):
     entries = {"9050100001": {"closed": True, "counts": [{"class_level": "p1", "male": 1, "female": 0}]}}
     with pytest.raises(Invalid) as exc:
-        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+        other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries, acting_user=lao_user)
     assert list(exc.value.errors) == ["9050100001.closed"]
     assert not OtherSchoolEntry.objects.exists()
     entries = {"9050100001": {"closed": True, "counts": [{"class_level": "p1", "male": "0", "female": ""}]}}
-    other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries, acting_user=lao_user)
     assert counts_of(tree.other1, rnd) == (True, {})
 
 
 def test_a_school_of_another_lao_cannot_be_slipped_into_the_grid(tree, rnd, lao_user):
     entries = {"9050300001": {"closed": False, "counts": [{"class_level": "p1", "male": 1, "female": 1}]}}
     with pytest.raises(Invalid) as exc:
-        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+        other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries, acting_user=lao_user)
     assert list(exc.value.errors) == ["9050300001.closed"]
     assert not OtherSchoolEntry.objects.exists()
 
@@ -148,11 +148,11 @@ def test_the_edit_lock_refuses_and_writes_nothing(tree, rnd, lao_user):
     Organisation.objects.filter(pk=tree.lao1.pk).update(other_schools_locked=True)
     entries = {"9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 1, "female": 1}]}}
     with pytest.raises(DomainError) as exc:
-        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+        other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries, acting_user=lao_user)
     assert exc.value.code == "confirmed_locked"
     with pytest.raises(DomainError) as exc:
         other_school_headcount_save(
-            school=tree.other1, round=rnd, closed=False, counts=[], acting_user=lao_user
+            school=tree.other1, round_=rnd, closed=False, counts=[], acting_user=lao_user
         )
     assert exc.value.code == "confirmed_locked"
     assert not OtherSchoolEntry.objects.exists()
@@ -162,7 +162,7 @@ def test_the_lock_is_read_from_the_database_not_the_object_in_hand(tree, rnd, la
     stale = Organisation.objects.get(pk=tree.lao1.pk)
     Organisation.objects.filter(pk=tree.lao1.pk).update(other_schools_locked=True)
     with pytest.raises(DomainError):
-        other_school_headcounts_save(lao=stale, round=rnd, entries={"9050100001": {"closed": True}},
+        other_school_headcounts_save(lao=stale, round_=rnd, entries={"9050100001": {"closed": True}},
                                      acting_user=lao_user)  # fmt: skip
     assert not OtherSchoolEntry.objects.exists()
 
@@ -171,7 +171,7 @@ def test_the_lock_is_read_from_the_database_not_the_object_in_hand(tree, rnd, la
 def test_only_an_open_round_takes_entries(tree, lao_user, state):
     rnd = make_round(state=state)
     with pytest.raises(DomainError) as exc:
-        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries={"9050100001": {"closed": True}},
+        other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries={"9050100001": {"closed": True}},
                                      acting_user=lao_user)  # fmt: skip
     assert exc.value.code == "round_not_open"
     assert not OtherSchoolEntry.objects.exists()
@@ -180,10 +180,10 @@ def test_only_an_open_round_takes_entries(tree, lao_user, state):
 def test_only_the_laos_officers_may_save(tree, rnd):
     entries = {"9050100001": {"closed": True}}
     with pytest.raises(Forbidden):
-        other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=tree.users["p1"])
+        other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries, acting_user=tree.users["p1"])
     with pytest.raises(DomainError):  # another LAO's officer does not even see it
         other_school_headcounts_save(
-            lao=tree.lao1, round=rnd, entries=entries, acting_user=tree.users["lao2"]
+            lao=tree.lao1, round_=rnd, entries=entries, acting_user=tree.users["lao2"]
         )
     assert not OtherSchoolEntry.objects.exists()
 
@@ -191,7 +191,7 @@ def test_only_the_laos_officers_may_save(tree, rnd):
 def test_single_school_save_keys_problems_by_api_path(tree, rnd, lao_user):
     with pytest.raises(Invalid) as exc:
         other_school_headcount_save(
-            school=tree.other1, round=rnd, closed=True, acting_user=lao_user,
+            school=tree.other1, round_=rnd, closed=True, acting_user=lao_user,
             counts=[{"class_level": "p1", "male": 1, "female": 0}, {"class_level": "cdc2", "male": 0, "female": 0}],
         )  # fmt: skip
     assert set(exc.value.errors) == {"counts.1.class_level", "closed"}
@@ -232,13 +232,13 @@ def test_adding_needs_the_laos_permission_and_no_lock(tree, rnd):
 
 
 def test_closing_a_school_keeps_it_and_marks_its_open_round_entry_closed(tree, rnd, lao_user):
-    other_school_headcounts_save(lao=tree.lao1, round=rnd, acting_user=lao_user, entries={
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, acting_user=lao_user, entries={
         "9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 5, "female": 5}]}})  # fmt: skip
     other_school_close(school=tree.other1, closed_on=dt.date(2026, 5, 31), acting_user=lao_user)
     school = Organisation.objects.get(pk=tree.other1.pk)
     assert not school.is_active and school.closed_on == dt.date(2026, 5, 31)
     assert counts_of(school, rnd) == (True, {})
-    assert list(selectors.other_schools_missing(lao=tree.lao1, round=rnd)) == []
+    assert list(selectors.other_schools_missing(lao=tree.lao1, round_=rnd)) == []
     with pytest.raises(DomainError) as exc:
         other_school_close(school=school, acting_user=lao_user)
     assert exc.value.code == "not_active"
@@ -260,16 +260,16 @@ def test_closing_refuses_a_future_date(tree, lao_user):
 
 def test_copy_from_previous_round_prefills_without_saving(tree, lao_user):
     old = make_round(2568, 2, state="open")
-    other_school_headcounts_save(lao=tree.lao1, round=old, acting_user=lao_user, entries={
+    other_school_headcounts_save(lao=tree.lao1, round_=old, acting_user=lao_user, entries={
         "9050100001": {"closed": False, "counts": [{"class_level": "p3", "male": 7, "female": 8}]}})  # fmt: skip
     make_round(2568, 1, state="closed")
     Round.objects.filter(pk=old.pk).update(state="closed")
     new = make_round(2569, 1)
-    previous, values = selectors.previous_entries(lao=tree.lao1, round=new)
+    previous, values = selectors.previous_entries(lao=tree.lao1, round_=new)
     assert previous == old
     assert values == {tree.other1.pk: (False, {"p3": (7, 8)})}
     assert not OtherSchoolEntry.objects.filter(round=new).exists()
-    assert selectors.previous_entries(lao=tree.lao2, round=new) == (None, {})
+    assert selectors.previous_entries(lao=tree.lao2, round_=new) == (None, {})
 
 
 def test_grid_and_summaries(tree, rnd, lao_user, django_assert_max_num_queries):
@@ -278,17 +278,20 @@ def test_grid_and_summaries(tree, rnd, lao_user, django_assert_max_num_queries):
     entries = {f"905019{i:04d}": {"closed": False, "counts": [{"class_level": "p1", "male": 1, "female": 2},
                                                             {"class_level": "m1", "male": 3, "female": 0}]}
                for i in range(40)}  # fmt: skip
-    other_school_headcounts_save(lao=tree.lao1, round=rnd, entries=entries, acting_user=lao_user)
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries, acting_user=lao_user)
     with django_assert_max_num_queries(3):
-        grid = selectors.other_headcount_grid(lao=tree.lao1, round=rnd)
+        grid = selectors.other_headcount_grid(lao=tree.lao1, round_=rnd)
         assert (len(grid.rows), grid.entered, grid.missing) == (46, 40, 6)
         assert grid.level_totals()["p1"] == (40, 80) and (grid.male, grid.female) == (160, 80)
     with django_assert_max_num_queries(2):
-        progress = selectors.other_entry_progress(round=rnd, path=tree.p1.path)
+        progress = selectors.other_entry_progress(round_=rnd, path=tree.p1.path)
     assert (progress[tree.lao1.pk].schools, progress[tree.lao1.pk].entered) == (46, 40)
     assert progress[tree.lao2.pk].missing == 1 and tree.lao3.pk not in progress
-    assert selectors.other_counts_by_level(round=rnd, path=tree.dept.path) == {"p1": (40, 80), "m1": (120, 0)}
-    by_aff = selectors.other_counts_by_affiliation(round=rnd, path=tree.lao1.path)
+    assert selectors.other_counts_by_level(round_=rnd, path=tree.dept.path) == {
+        "p1": (40, 80),
+        "m1": (120, 0),
+    }
+    by_aff = selectors.other_counts_by_affiliation(round_=rnd, path=tree.lao1.path)
     assert by_aff == {"obec": (80, 40), "private": (80, 40)}
-    assert selectors.other_counts_by_level(round=rnd, path=tree.lao2.path) == {}
-    assert selectors.other_schools_missing(lao=tree.lao1, round=rnd).count() == 6
+    assert selectors.other_counts_by_level(round_=rnd, path=tree.lao2.path) == {}
+    assert selectors.other_schools_missing(lao=tree.lao1, round_=rnd).count() == 6

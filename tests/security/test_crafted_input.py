@@ -30,7 +30,7 @@ def test_a_school_code_excel_turned_into_a_date_is_a_problem_line(tree):
     rnd = RoundFactory(opens_at=now, closes_at=now + dt.timedelta(days=3))
     data = _xlsx([["รหัส", "ป.1 ชาย", "ป.1 หญิง"], [dt.datetime(2024, 5, 1), 3, 4]])
     with pytest.raises(GridProblems) as refused:
-        other_schools_import(lao=tree.lao1, round=rnd, source=io.BytesIO(data), filename="grid.xlsx",
+        other_schools_import(lao=tree.lao1, round_=rnd, source=io.BytesIO(data), filename="grid.xlsx",
                              acting_user=tree.users["lao1"])  # fmt: skip
     assert any("row 2" in line for line in refused.value.lines)
 
@@ -55,7 +55,7 @@ def test_malformed_xml_in_a_workbook_is_a_refusal(tree, member):
     assert member in zipfile.ZipFile(io.BytesIO(data)).namelist()
     bad = _corrupt(data, member, b"<sst><si><t>broken")
     with pytest.raises((FileRefused, GridProblems)):
-        other_schools_import(lao=tree.lao1, round=rnd, source=io.BytesIO(bad), filename="grid.xlsx",
+        other_schools_import(lao=tree.lao1, round_=rnd, source=io.BytesIO(bad), filename="grid.xlsx",
                              acting_user=tree.users["lao1"])  # fmt: skip
 
 

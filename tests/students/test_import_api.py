@@ -75,7 +75,7 @@ def test_grid_import_wide_layout_csv(tree):
     now = timezone.now()
     rnd = RoundFactory(academic_year=2569, term=1, opens_at=now, closes_at=now + dt.timedelta(days=3))
     text = "รหัส,ชื่อ,ป.1 ชาย,ป.1 หญิง,ป.1 รวม,ป.2 ชาย,ป.2 หญิง\r\n" + f"{tree.other1.code},x,3,4,7,,\r\n"
-    saved = other_schools_import(lao=tree.lao1, round=rnd, source=io.BytesIO(text.encode("cp874")),
+    saved = other_schools_import(lao=tree.lao1, round_=rnd, source=io.BytesIO(text.encode("cp874")),
                                  filename="grid.csv", acting_user=tree.users["lao1"])  # fmt: skip
     assert saved == 1
     entry = OtherSchoolEntry.objects.get(school=tree.other1, round=rnd)
