@@ -79,7 +79,9 @@ def holder_lookup(user, *, purpose: str, value: str | None, organisation=None, i
         yield
     except DomainError as exc:
         if every_attempt or exc.code == Code.IDENTITY_ACTIVE_ELSEWHERE:
-            record(user, purpose=purpose, value=value, organisation=organisation, ip=ip, outcome=exc.code)
+            holder = (exc.extra.get("holder") or {}).get("code")  # what the answer disclosed
+            record(user, purpose=purpose, value=value, organisation=organisation, ip=ip, outcome=exc.code,
+                   **({"holder": holder} if holder else {}))  # fmt: skip
         raise
     if every_attempt:
         record(user, purpose=purpose, value=value, organisation=organisation, ip=ip, outcome="ok")

@@ -146,19 +146,20 @@ def learner_add(request, code):
     holder = None
     if request.method == "POST" and form.is_valid():
         try:
-            learner = services.learner_create(
-                organisation=org, data=form.service_data(), acting_user=request.user
-            )
+            # a 409 names who holds the identity: counted and audited, and refused (429) past the user's window
+            with lookups.holder_lookup(request.user, purpose="add_page", value=form.data.get("identity", ""),
+                                       organisation=org, ip=client_ip(request)):  # fmt: skip
+                learner = services.learner_create(
+                    organisation=org, data=form.service_data(), acting_user=request.user
+                )
         except Invalid as exc:
             _apply_errors(form, exc)
         except DomainError as exc:
-            if exc.code != "identity_active_elsewhere":
+            if exc.code != Code.IDENTITY_ACTIVE_ELSEWHERE:
                 _refusal_on_form(form, exc)
             else:
                 holder = exc.extra["holder"]
                 form.add_error("identity", str(exc.message))
-                lookups.record(request.user, purpose="add_page", value=form.data.get("identity", ""),
-                               organisation=org, ip=client_ip(request), outcome=exc.code)  # fmt: skip
         else:
             messages.success(
                 request,

@@ -109,3 +109,22 @@ def test_the_roster_does_not_search_ids_from_its_address(tree, client, child):
         f"/o/{tree.school3.code}/learners/find/"
     )
     assert NID not in response["Location"]
+
+
+def test_the_add_page_stops_naming_holders_past_the_window_and_audits_who_was_named(tree, client, child):
+    """Hole 4: the add page's 409 names the holding institution; past the user's window it names nobody."""
+    from tests.students.helpers import learner_input
+
+    client.force_login(tree.users["school1"])
+    data = learner_input("p1", national_id=NID)
+    form = {k: v for k, v in data.items() if isinstance(v, str)}
+    form["identity"] = NID
+    for _ in range(3):
+        html = client.post(f"/o/{tree.school1.code}/learners/add/", form).content.decode()
+        assert tree.school3.name_th in html
+    rows = AuditLog.objects.filter(action="identity_lookup", user=tree.users["school1"])
+    assert rows.count() == 3 and all(r.detail.get("holder") == tree.school3.code for r in rows)
+    refused = client.post(f"/o/{tree.school1.code}/learners/add/", form)
+    html = refused.content.decode()
+    assert tree.school3.name_th not in html and "ลองใหม่" in html
+    assert rows.count() == 3
