@@ -33,7 +33,10 @@ def test_lao_enters_a_grid_with_a_closed_school_and_confirms(page, tree):
     assert page.locator("#grand-total .js-grand-total").inner_text() == "27"
 
     cell(page, closed.code, "p3", "female").fill("4")
-    page.get_by_label("โรงเรียนปิดแล้ว (ไม่มีนักเรียน)").nth(1).check()
+    # found within its own school's rows: the grid lists schools not yet entered first, so the order moves
+    page.locator(f'tbody[data-school="{closed.code}"]').get_by_label(
+        "โรงเรียนปิดกิจการหรือยุบรวมแล้ว (ไม่มีนักเรียน)"
+    ).check()
     assert cell(page, closed.code, "p3", "female").input_value() == "0"
     assert cell(page, closed.code, "p3", "female").get_attribute("readonly") is not None
 
