@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lec.lib.errors import Code, DomainError, Forbidden
+from lec.lib.errors import FileProblems, Forbidden
 from schools.models import Kind, Organisation
 
 from . import policy
@@ -64,13 +64,8 @@ def user_reset_permissions(*, user: User) -> None:
     policy.forget(user)
 
 
-class ProvisionError(DomainError):
-    code = Code.INVALID
-    status = 400
-
-    def __init__(self, lines: list[str]):
-        self.lines = lines
-        super().__init__("\n".join(lines))
+class ProvisionError(FileProblems):
+    pass
 
 
 @dataclasses.dataclass

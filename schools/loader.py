@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lec.lib import generations
-from lec.lib.errors import Code, DomainError
+from lec.lib.errors import FileProblems
 
 from .models import DEPTH, PARENT_KIND, Affiliation, Kind, LaoType, Organisation
 from .tree import derived_fields, tree_rebuild
@@ -21,13 +21,8 @@ LOADER_COLUMNS = ["code", "kind", "name_th", "name_en", "parent_code", "lao_type
 _FIELDS = ("kind", "name_th", "name_en", "lao_type", "affiliation", "is_active")
 
 
-class LoadError(DomainError):
-    code = Code.INVALID
-    status = 400
-
-    def __init__(self, lines: list[str]):
-        self.lines = lines
-        super().__init__("\n".join(lines))
+class LoadError(FileProblems):
+    pass
 
 
 @dataclasses.dataclass

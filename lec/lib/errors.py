@@ -53,6 +53,18 @@ class DomainError(Exception):
         return {}
 
 
+class FileProblems(DomainError):
+    """A file refused whole, with one line per problem (`line N: reason`): the organisation loader and user
+    provisioning raise it (as their own subclasses), the command prints the lines, the page lists them."""
+
+    status = 400
+    code = Code.INVALID
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
 class NotFound(DomainError):
     status = 404
     code = Code.NOT_FOUND
