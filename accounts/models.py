@@ -26,6 +26,10 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=32, blank=True, default="")
     # Raised by "sign out everywhere": part of the session hash, so every other session of the user ends.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # Whether the user has a confirmed second-factor device, kept by accounts.signals whenever a device is saved
+    # or deleted (whatever saved it: enrolment, a reset, the admin). Read from the user row every request
+    # already loads, so the two-factor gate costs no query for the many users without a device.
+    has_second_factor = models.BooleanField(default=False, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

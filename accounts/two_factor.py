@@ -10,7 +10,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.db import transaction
-from django_otp import devices_for_user, match_token, user_has_device
+from django_otp import devices_for_user, match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -35,7 +35,9 @@ def required_for(user) -> bool:
 
 
 def has_device(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and user_has_device(user, confirmed=True)
+    """Whether the user has a confirmed device: the flag on the user row (accounts.signals keeps it), so asking
+    costs no query."""
+    return bool(getattr(user, "is_authenticated", False)) and user.has_second_factor
 
 
 def pending_totp(user: User) -> TOTPDevice:

@@ -28,7 +28,7 @@ def test_roster_page(world, client, django_assert_num_queries):
     tree, _round = world
     client.force_login(tree.users["school1"])
     client.get(f"/o/{tree.school1.code}/learners/")  # warm the session and caches
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(12):
         assert client.get(f"/o/{tree.school1.code}/learners/").status_code == 200
 
 
@@ -36,7 +36,7 @@ def test_lao_dashboard(world, client, django_assert_num_queries):
     tree, round_ = world
     client.force_login(tree.users["lao1"])
     client.get(f"/confirm/{tree.lao1.code}/")
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(21):
         assert client.get(f"/confirm/{tree.lao1.code}/").status_code == 200
 
 

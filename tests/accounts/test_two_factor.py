@@ -167,3 +167,49 @@ def test_a_device_is_asked_for_in_the_admin_and_the_api_even_with_the_switch_off
     assert c.get("/admin/accounts/auditlog/").url == "/account/two-factor/code/"
     r = c.get("/api/v1/me")
     assert r.status_code == 401 and r.json()["code"] == "not_authenticated"
+
+
+def test_the_gate_costs_no_query_for_a_user_without_a_device(tree):
+    """The flag on the user row answers "has a device?" (issue 16): no device table is read per page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = Client()
+    c.force_login(tree.users["school1"])
+    assert c.get("/").status_code in (200, 302)
+    with CaptureQueriesContext(connection) as queries:
+        assert c.get("/").status_code in (200, 302)
+    assert not [q["sql"] for q in queries if "otp_" in q["sql"]]
+
+
+def test_a_device_confirmed_in_another_session_is_asked_for_in_this_one(tree):
+    user = tree.users["lao1"]
+    before = sign_in(user.username)
+    landing = before.get("/").url
+    assert "two-factor" not in landing  # no device: the password alone
+    enrol(sign_in(user.username), user)  # a second browser
+    user.refresh_from_db()
+    assert user.has_second_factor
+    assert before.get("/").url == "/account/two-factor/code/"
+    TOTPDevice.objects.filter(user=user).delete()  # e.g. deleted in django-otp's own admin
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    StaticDevice.objects.filter(user=user).delete()
+    user.refresh_from_db()
+    assert not user.has_second_factor
+    assert before.get("/").url == landing
+
+
+def test_users_who_enrolled_before_the_flag_keep_their_second_factor(tree):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("accounts.migrations.0004_user_has_second_factor")
+    user = tree.users["p1"]
+    enrol(sign_in(user.username), user)
+    User.objects.filter(pk=user.pk).update(has_second_factor=False)  # as it was before the migration
+    migration.flag_users_with_devices(apps, None)
+    user.refresh_from_db()
+    assert user.has_second_factor
+    assert sign_in(user.username).get("/").url == "/account/two-factor/code/"
