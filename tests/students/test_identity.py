@@ -1,7 +1,9 @@
 """Identity validation (domain.md "Identity")."""
 
 import pytest
+from django.utils import translation
 
+from lec.lib.thai import current_be_year
 from students import identity
 from tests.students.helpers import nid
 
@@ -70,3 +72,78 @@ def test_masks():
     value = identity.make_national_id("123456789012")
     assert identity.mask(value) == f"1-2345-xxxxx-xx-{value[12]}"
     assert identity.mask("G644200000001") == "G64xxxxxxxx01"
+
+
+# Written for mutation testing (docs/testing.md "Mutation testing"): the exact message of each refusal (each
+# says what to do, so a wrong one is a fault), check digits where a near-miss formula gives another digit, the
+# edges of the G-Code years, and the masks and formats of odd values.
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "Enter the 13-digit national ID."),
+        ("123", "Enter the national ID as 13 digits (dashes and spaces are allowed)."),
+        ("9123456789011", "A national ID cannot start with 9. Check the first digit."),
+        (
+            "1234567890122",
+            "This national ID is not valid (its check digit does not match). Check each digit.",
+        ),
+    ],
+)
+def test_each_national_id_refusal_says_what_to_do(value, message):
+    with translation.override("en"):
+        assert identity.national_id_error(value) == message
+
+
+def test_check_digits_computed_by_hand():
+    # 1×13 + 2×12 + 3×11 + 4×10 + 5×9 + 6×8 + 7×7 + 8×6 + 9×5 + 0×4 + 1×3 + 2×2 = 352 = 32 × 11 → (11 − 0) mod 10 = 1
+    assert identity.check_digit("123456789012") == 1
+    assert identity.national_id_error("1234567890121") is None
+    # 3×13 + 1×12 + 0 + … + 0 = 51; 51 mod 11 = 7; 11 − 7 = 4
+    assert identity.check_digit("310000000000") == 4
+    assert identity.make_national_id("310000000000") == "3100000000004"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "Enter the G-Code."),
+        ("G64420000001", "Enter the G-Code as G followed by 12 digits, for example G644200000001."),
+        ("G649900000001", "The province code in this G-Code (digits 4–5) is not a Thai province code."),
+    ],
+)
+def test_each_g_code_refusal_says_what_to_do(value, message):
+    with translation.override("en"):
+        assert identity.g_code_error(value) == message
+
+
+def test_g_code_years_from_61_to_this_year_inclusive():
+    this_year = current_be_year() % 100
+    assert identity.g_code_error("G614200000001") is None
+    assert identity.g_code_error(f"G{this_year:02d}4200000001") is None
+    with translation.override("en"):
+        expected = f"The year in this G-Code (digits 2–3) must be between 61 and {this_year}."
+        assert identity.g_code_error("G604200000001") == expected
+        assert identity.g_code_error(f"G{this_year + 1:02d}4200000001") == expected
+
+
+def test_masks_of_empty_and_odd_values():
+    assert identity.mask("") == ""
+    assert identity.mask(None) is None
+    assert identity.mask("12345") == "xxxxx"
+    assert identity.mask("G12") == "G12" + "x" * 8 + "12"
+
+
+def test_g_code_like_means_starting_with_g():
+    assert identity.is_g_code_like("G644200000001") is True
+    assert identity.is_g_code_like("1G44") is False
+    assert identity.is_g_code_like("") is False
+
+
+def test_format_national_id_as_on_the_card():
+    assert identity.format_national_id("1101700230708") == "1-1017-00230-70-8"
+    assert identity.format_national_id(None) == ""
+    assert identity.format_national_id("") == ""
+    assert identity.format_national_id("110170023070") == "110170023070"  # 12 digits: as given
+    assert identity.format_national_id("G644200000001") == "G644200000001"  # 13 characters, not digits
