@@ -1,7 +1,8 @@
 """Demo other-affiliation headcounts for seed_demo: two of San Phi Suea SAO's three schools entered in the open
-round, the third left for the demo LAO officer to fill in. Idempotent; nothing when no round is open."""
+round, the third left for the demo LAO officer to fill in; the first teaches อ.1–ป.6 (recorded), the others' class
+levels are not known (every level shown, with a suggestion). Idempotent; nothing when no round is open."""
 
-from .models import Organisation, OtherSchoolEntry, Round
+from .models import Kind, Organisation, OtherSchoolEntry, Round
 from .services import other_school_headcounts_save
 
 DEMO_ENTRIES = {
@@ -29,6 +30,8 @@ DEMO_ENTRIES = {
     },
 }
 
+DEMO_TAUGHT = ("9050300001", ["k1", "k2", "k3", "p1", "p2", "p3", "p4", "p5", "p6"])
+
 
 def seed(stdout) -> None:
     round_ = Round.objects.filter(state=Round.State.OPEN).first()
@@ -36,6 +39,9 @@ def seed(stdout) -> None:
     if round_ is None or lao is None or lao.other_schools_locked:
         stdout.write("other-affiliation headcounts: skipped (no open round or the LAO is confirmed)")
         return
+    Organisation.objects.filter(
+        code=DEMO_TAUGHT[0], kind=Kind.OTHER_SCHOOL, levels_taught__isnull=True
+    ).update(levels_taught=DEMO_TAUGHT[1])
     done = set(OtherSchoolEntry.objects.filter(round=round_, school__code__in=DEMO_ENTRIES).values_list(
         "school__code", flat=True))  # fmt: skip
     todo = {code: entry for code, entry in DEMO_ENTRIES.items() if code not in done}

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from lec.lib import thai
 
 from .models import Affiliation
-from .services import CountError, entry_version, parse_count
+from .services import CountError, entry_version, levels_label, parse_count
 
 GENDERS = ("male", "female")
 
@@ -73,6 +73,28 @@ class SchoolRows:
     cells: list[LevelCells]
     copied: bool = False
     gender_rows: list = dataclasses.field(default_factory=list)  # (gender, label, cells as HTML, total)
+    level_head: str = ""  # the row of level labels above this school's cells, as HTML
+    other_errors: list = dataclasses.field(default_factory=list)  # (field id, message) not on a shown cell
+    levels_error: str = ""
+    levels_control: str = ""  # the "class levels taught" checkboxes, as HTML ("" when not editable)
+    suggestion: tuple | None = None  # (round, level codes) suggested when the levels are not known
+
+    @property
+    def levels_label(self) -> str:
+        taught = self.school.levels_taught
+        return levels_label(taught) if taught is not None else ""
+
+    @property
+    def levels_name(self) -> str:
+        return f"{self.school.code}.teaches"
+
+    @property
+    def levels_id(self) -> str:
+        return field_id(f"{self.school.code}.levels")
+
+    @property
+    def suggestion_label(self) -> str:
+        return levels_label(self.suggestion[1]) if self.suggestion else ""
 
     @property
     def version_name(self) -> str:
@@ -99,6 +121,9 @@ class SchoolRows:
     def errors(self) -> list[tuple[str, str]]:
         """(field id, message) for the school's own list of problems."""
         found = [(self.closed_id, self.closed_error)] if self.closed_error else []
+        if self.levels_error:
+            found.append((self.levels_id, self.levels_error))
+        found += self.other_errors
         for c in self.cells:
             for gender, cell in (("male", c.male), ("female", c.female)):
                 if cell.error:
@@ -138,14 +163,20 @@ def _shown(counts: dict, levels, closed: bool) -> dict:
     return values
 
 
-def _cells_html(row: "SchoolRows", gender: str, label: str, editable: bool) -> SafeString:
-    """One gender's row of inputs. Built here rather than with a template include per cell: a 40-school grid has
-    1,520 inputs and an include each took most of the page's time. Every value is escaped."""
+def _cells_html(row: "SchoolRows", gender: str, label: str, editable: bool, levels) -> SafeString:
+    """One gender's row of inputs, a column per level of the grid; a level the school does not teach is an empty
+    cell with no input. Built here rather than with a template include per cell: a 40-school grid has 1,520
+    inputs and an include each took most of the page's time. Every value is escaped."""
     school = escape(row.school.name_th)
     label = escape(label)
     disabled = "" if editable else " disabled"
     parts = []
-    for c in row.cells:
+    by_level = {c.level.code: c for c in row.cells}
+    for lvl in levels:
+        c = by_level.get(lvl.code)
+        if c is None:
+            parts.append('<td class="cell not-taught"></td>')
+            continue
         cell = c.male if gender == "male" else c.female
         cid = escape(cell.id)
         if cell.error:
@@ -161,12 +192,68 @@ def _cells_html(row: "SchoolRows", gender: str, label: str, editable: bool) -> S
     return mark_safe("".join(parts))  # noqa: S308 — built from escaped parts only
 
 
-def grid_rows(grid, *, typed=None, errors=None, previous=None, editable=True) -> list[SchoolRows]:
+def _level_head(levels, taught) -> SafeString:
+    """The labels above one school's cells: the class levels it teaches, each over its own column of the grid."""
+    cells = "".join(
+        f'<td><abbr title="{escape(lvl.full)}">{escape(lvl.short)}</abbr></td>'
+        if lvl.code in taught
+        else "<td></td>"
+        for lvl in levels
+    )
+    return mark_safe(  # noqa: S308 — built from escaped parts only
+        f'<tr class="level-head" aria-hidden="true"><td class="sticky-col"></td>{cells}'
+        f"<td>{escape(_('Total'))}</td></tr>"
+    )
+
+
+def _levels_control(row: "SchoolRows", checked) -> SafeString:
+    """The "class levels taught" checkboxes of one school, grouped as a user reads them (pre-primary, primary,
+    lower and upper secondary, vocational). Inside the grid's form: its own submit button sends them."""
+    from lec.lib.levels import LEVELS, SCHOOL_CODES
+
+    groups = {
+        "pre_primary": _("Pre-primary"),
+        "primary": _("Primary"),
+        "lower_secondary": _("Lower secondary"),
+        "upper_secondary": _("Upper secondary"),
+        "vocational": _("Vocational"),
+    }
+    school = escape(row.school.name_th)
+    name = escape(row.levels_name)
+    parts = []
+    for group, label in groups.items():
+        boxes = []
+        for lvl in LEVELS:
+            if lvl.group != group or lvl.code not in SCHOOL_CODES:
+                continue
+            bid = escape(field_id(f"{row.school.code}.teaches.{lvl.code}"))
+            if not boxes and group == "pre_primary":
+                bid = escape(row.levels_id)  # the error summary's link lands on the first box
+            tick = " checked" if lvl.code in checked else ""
+            boxes.append(
+                f'<label class="level-box" for="{bid}"><input type="checkbox" class="form-check-input" id="{bid}" '
+                f'name="{name}" value="{lvl.code}"{tick}><span>{escape(lvl.short)}</span>'
+                f'<span class="visually-hidden"> · {school}</span></label>'
+            )
+        parts.append(
+            f'<div class="level-group"><span class="level-group-name">{escape(label)}</span>{"".join(boxes)}</div>'
+        )
+    return mark_safe("".join(parts))  # noqa: S308 — built from escaped parts only
+
+
+def grid_rows(
+    grid, *, typed=None, errors=None, previous=None, editable=True, suggestions=None
+) -> list[SchoolRows]:
     """What the grid page shows per school: the values typed (after a refused save), else the saved counts, else
-    the previous round's counts when copying (`previous` = {school id: (closed, counts)}), else blanks."""
+    the previous round's counts when copying (`previous` = {school id: (closed, counts)}), else blanks. Each
+    school shows only its own class levels (row.levels); a problem about a level not shown is listed with the
+    school's own problems. `suggestions` ({school id: (round, codes)}) pre-tick the levels control."""
+    from lec.lib.levels import SCHOOL_CODES
+
     typed = typed or {}
     errors = errors or {}
     previous = previous or {}
+    suggestions = suggestions or {}
     rows = []
     for row in grid.rows:
         code = row.school.code
@@ -181,7 +268,7 @@ def grid_rows(grid, *, typed=None, errors=None, previous=None, editable=True) ->
         else:
             closed, values = False, {}
         cells = []
-        for lvl in grid.levels:
+        for lvl in row.levels:
             pair = []
             for gender in GENDERS:
                 name = field_name(code, lvl.code, gender)
@@ -190,11 +277,29 @@ def grid_rows(grid, *, typed=None, errors=None, previous=None, editable=True) ->
         shown = SchoolRows(
             row.school, row.entry, closed, " ".join(errors.get(closed_name(code), [])), cells, copied
         )
+        shown.level_head = _level_head(grid.levels, {lvl.code for lvl in row.levels})
+        shown.levels_error = " ".join(errors.get(f"{code}.levels", []))
+        rendered = {c.male.name for c in cells} | {c.female.name for c in cells}
+        rendered |= {closed_name(code), f"{code}.levels"}
+        shown.other_errors = [
+            (shown.closed_id, message)
+            for key, messages in errors.items()
+            if key.startswith(code + ".") and key not in rendered
+            for message in messages
+        ]
+        if row.school.pk in suggestions:
+            shown.suggestion = suggestions[row.school.pk]
+        if editable:
+            taught = row.school.levels_taught
+            checked = (
+                taught if taught is not None else (shown.suggestion[1] if shown.suggestion else SCHOOL_CODES)
+            )
+            shown.levels_control = _levels_control(shown, set(checked))
         shown.gender_rows = [
             (
                 gender,
                 label,
-                _cells_html(shown, gender, label, editable),
+                _cells_html(shown, gender, label, editable, grid.levels),
                 shown.male if gender == "male" else shown.female,
             )
             for gender, label in genders()
@@ -217,18 +322,27 @@ def grid_post(data, grid) -> tuple[dict, dict, dict]:
 
     A school left entirely blank and not ticked closed is not sent: it stays "not entered" rather than becoming
     a school with 0 learners. One that had an entry and was blanked is an error, not a silent change."""
+    from lec.lib.levels import LEVELS, SCHOOL_CODES
+
     entries, typed, errors = {}, {}, {}
     for row in grid.rows:
         code = row.school.code
         closed = data.get(closed_name(code)) in ("1", "on", "true")
         values = {}
         counts = []
-        for lvl in grid.levels:
+        shown = {lvl.code for lvl in row.levels}
+        for lvl in LEVELS:
+            if lvl.code not in SCHOOL_CODES:
+                continue
+            raw = {g: data.get(field_name(code, lvl.code, g), "") for g in GENDERS}
+            # A level the page did not offer (tampering, or an old page) is sent on only if it holds a number, for
+            # the service to refuse by name; blanks and zeros there mean nothing.
+            if lvl.code not in shown and all(thai.clean_text(v) in ("", "0") for v in raw.values()):
+                continue
             item = {"class_level": lvl.code}
             for gender in GENDERS:
-                raw = data.get(field_name(code, lvl.code, gender), "")
-                values[(lvl.code, gender)] = raw
-                item[gender] = raw
+                values[(lvl.code, gender)] = raw[gender]
+                item[gender] = raw[gender]
             counts.append(item)
         typed[code] = (closed, values)
         blank = all(thai.clean_text(v) == "" for v in values.values())

@@ -72,6 +72,9 @@ class Organisation(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # Other-affiliation schools only: the class level codes the school teaches (lec.lib.levels.SCHOOL_CODES, in
+    # order), which the LAO's headcount grid shows and accepts counts for; None = not known, every level shown.
+    levels_taught = models.JSONField(_("class levels taught"), null=True, blank=True, default=None)
     # Edit locks, set only by confirmations.services in the transaction that confirms or unlocks (design.md).
     learners_locked = models.BooleanField(default=False, editable=False)
     other_schools_locked = models.BooleanField(default=False, editable=False)

@@ -35,6 +35,12 @@ class GridRow:
     school: Organisation
     entry: OtherSchoolEntry | None
     counts: dict[str, tuple[int, int]]  # level → (male, female); levels absent are 0
+    levels: tuple = ()  # lec.lib.levels.Level the grid shows for this school (see shown_levels)
+
+    @property
+    def taught(self) -> list[str] | None:
+        """The level codes the school teaches, or None when not known."""
+        return self.school.levels_taught
 
     @property
     def entered(self) -> bool:
@@ -128,9 +134,54 @@ def other_headcount_grid(*, lao: Organisation, round_, schools=None) -> Grid:
     rows = []
     for school in schools:
         entry = entries.get(school.pk)
-        rows.append(GridRow(school=school, entry=entry, counts=_counts_of(entry) if entry else {}))
-    levels = tuple(lvl for lvl in LEVELS if lvl.code in SCHOOL_CODES)
+        counts = _counts_of(entry) if entry else {}
+        rows.append(GridRow(school=school, entry=entry, counts=counts, levels=shown_levels(school, counts)))
+    shown = {lvl.code for row in rows for lvl in row.levels} if rows else set(SCHOOL_CODES)
+    levels = tuple(lvl for lvl in LEVELS if lvl.code in shown)
     return Grid(lao=lao, round=round_, rows=rows, levels=levels)
+
+
+def shown_levels(school: Organisation, counts: dict | None = None) -> tuple:
+    """The class levels the grid offers for a school: those it teaches (every school level when not known), plus
+    any level that already holds learners in the entry shown, so no saved number is ever hidden."""
+    from lec.lib.levels import LEVELS, SCHOOL_CODES
+
+    taught = set(SCHOOL_CODES if school.levels_taught is None else school.levels_taught)
+    held = {level for level, (m, f) in (counts or {}).items() if m or f}
+    return tuple(
+        lvl for lvl in LEVELS if lvl.code in SCHOOL_CODES and (lvl.code in taught or lvl.code in held)
+    )
+
+
+def suggested_levels(schools) -> dict[int, tuple[object, list[str]]]:
+    """For schools whose class levels are not known: {school id: (round, level codes)} from the latest round in
+    which the school had learners, the levels with any. A suggestion for the LAO to check, never applied by
+    itself. Two queries."""
+    from lec.lib.levels import ORDER
+
+    ids = [s.pk for s in schools if s.levels_taught is None]
+    if not ids:
+        return {}
+    found: dict[int, tuple[tuple, object, set]] = {}
+    rows = (
+        OtherSchoolCount.objects.filter(entry__school_id__in=ids, entry__closed=False)
+        .filter(Q(male__gt=0) | Q(female__gt=0))
+        .values_list("entry__school_id", "entry__round_id", "entry__round__academic_year", "entry__round__term",
+                     "class_level")
+        .order_by()
+    )  # fmt: skip
+    for school_id, round_id, year, term, level in rows:
+        key = (year, term)
+        best = found.get(school_id)
+        if best is None or key > best[0]:
+            found[school_id] = (key, round_id, {level})
+        elif key == best[0]:
+            best[2].add(level)
+    rounds = {r.pk: r for r in Round.objects.filter(pk__in={v[1] for v in found.values()})} if found else {}
+    return {
+        sid: (rounds.get(round_id), sorted(codes, key=lambda c: ORDER.get(c, 99)))
+        for sid, (_key, round_id, codes) in found.items()
+    }
 
 
 def other_school_entry(*, school: Organisation, round_) -> OtherSchoolEntry | None:

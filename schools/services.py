@@ -168,6 +168,59 @@ def other_school_entry_clean(*, closed, counts) -> tuple[bool, dict[str, tuple[i
     return closed, levels, problems
 
 
+def levels_label(codes) -> str:
+    """Class levels as a user reads them, runs shortened: ["p1", …, "p6", "m1"] → "ป.1–ป.6, ม.1"."""
+    from lec.lib.levels import BY_CODE, SCHOOL_CODES
+
+    wanted = set(codes)
+    runs: list[list[str]] = []
+    previous = None
+    for code in SCHOOL_CODES:
+        if code in wanted:
+            if previous is not None and runs and runs[-1][-1] == previous:
+                runs[-1].append(code)
+            else:
+                runs.append([code])
+        previous = code
+    return ", ".join(
+        BY_CODE[r[0]].short if len(r) == 1 else f"{BY_CODE[r[0]].short}–{BY_CODE[r[-1]].short}" for r in runs
+    )
+
+
+def untaught_problems(school: Organisation, counts, levels: dict) -> list[CellProblem]:
+    """A count above 0 for a class level the school does not teach (Organisation.levels_taught; None = every
+    level) is refused, naming the school and the level: it would be a number no page shows. Zeros pass."""
+    from lec.lib.levels import BY_CODE, parse_level
+
+    taught = school.levels_taught
+    if taught is None:
+        return []
+    problems = []
+    for index, item in enumerate(counts or []):
+        raw = _field(item, "class_level")
+        level = raw if isinstance(raw, str) and raw in BY_CODE else parse_level(raw)
+        if level is None or level in taught or level not in levels:
+            continue
+        male, _female = levels.pop(level)
+        problems.append(
+            CellProblem(
+                index,
+                level,
+                "male" if male else "female",
+                _(
+                    "%(school)s does not teach %(level)s (it teaches %(taught)s), so it cannot have learners in "
+                    "%(level)s. Remove this number, or add %(level)s to the school's class levels first."
+                )
+                % {
+                    "school": school.name_th,
+                    "level": BY_CODE[level].short,
+                    "taught": levels_label(taught) or "—",
+                },
+            )
+        )
+    return problems
+
+
 def _lock_for_entry(*, lao: Organisation, round_) -> Organisation:
     """Lock the LAO row (shared with other writers, exclusive against a confirm) and check the edit lock and the
     round, in that order (api.md: confirmed_locked, round_not_open)."""
@@ -290,6 +343,7 @@ def other_school_headcounts_save(
         closed, levels, problems = other_school_entry_clean(
             closed=_field(raw, "closed") or False, counts=_field(raw, "counts")
         )
+        problems += untaught_problems(school, _field(raw, "counts"), levels)
         for problem in problems:
             errors.setdefault(problem.grid_key(code), []).append(problem.message)
         cleaned[school] = (closed, levels)
@@ -355,6 +409,7 @@ def other_school_headcount_save(
     _require_edit(acting_user, lao)
     lao = _lock_for_entry(lao=lao, round_=round_)
     closed, levels, problems = other_school_entry_clean(closed=closed, counts=counts)
+    problems += untaught_problems(school, counts, levels)
     if problems:
         errors: dict[str, list[str]] = {}
         for problem in problems:
@@ -466,4 +521,60 @@ def other_school_reopen(*, school: Organisation, acting_user) -> Organisation:
     from accounts.services import audit
 
     audit(acting_user=acting_user, action="other_school_reopen", organisation=lao, object_ref=school.code)
+    return school
+
+
+@transaction.atomic
+def other_school_levels_set(*, school: Organisation, levels, acting_user) -> Organisation:
+    """An LAO records which class levels an other-affiliation school teaches: a list of school level codes, or
+    None for "not known" (every level is shown). Refused while the LAO's headcounts are confirmed, and when the
+    open round already holds learners of a level being removed (correct that number first: nothing is dropped)."""
+    from lec.lib.levels import BY_CODE, SCHOOL_CODES
+
+    if school.kind != Kind.OTHER_SCHOOL:
+        raise DomainError(_("This is not an other-affiliation school."), code=Code.INVALID_TRANSITION)
+    _lock_lao_for_list(lao=Organisation.objects.get(pk=school.parent_id), acting_user=acting_user)
+    school = Organisation.objects.get(pk=school.pk)
+    if levels is not None:
+        wanted = {str(level) for level in levels}
+        unknown = sorted(wanted - set(SCHOOL_CODES))
+        if unknown:
+            raise invalid(
+                "levels", _("%(level)s is not a school class level.") % {"level": clean_text(unknown[0])[:20]}
+            )
+        if not wanted:
+            raise invalid(
+                "levels",
+                _("Tick at least one class level, or choose “not known” to show every level."),
+            )
+        levels = [code for code in SCHOOL_CODES if code in wanted]
+        open_round = Round.objects.filter(state=Round.State.OPEN).first()
+        if open_round is not None:
+            held = (
+                OtherSchoolCount.objects.filter(entry__round=open_round, entry__school=school)
+                .exclude(class_level__in=levels)
+                .order_by("pk")
+            )
+            problems = [
+                _(
+                    "%(school)s has %(n)s learners in %(level)s saved for this round. Set that number to 0 and "
+                    "save it first, then remove %(level)s."
+                )
+                % {
+                    "school": school.name_th,
+                    "n": f"{c.male + c.female:,}",
+                    "level": BY_CODE[c.class_level].short,
+                }
+                for c in held
+                if c.male or c.female
+            ]
+            if problems:
+                raise Invalid({"levels": problems})
+    before = school.levels_taught
+    school.levels_taught = levels
+    school.save(update_fields=["levels_taught", "updated_at"])
+    from accounts.services import audit
+
+    audit(acting_user=acting_user, action="other_school_levels", organisation=school.parent, object_ref=school.code,
+          before=before, after=levels)  # fmt: skip
     return school

@@ -109,7 +109,15 @@ def other_headcounts(request, code):
     page = Paginator(schools, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
     grid = selectors.other_headcount_grid(lao=lao, round_=round_, schools=page.object_list)
     typed = errors = None
-    if request.method == "POST":
+    if request.method == "POST" and _levels_target(request.POST):
+        if not may_edit:
+            policy.require(request.user, "edit_other_schools", lao)
+        _entries, typed, _errors = grid_post(request.POST, grid)
+        errors = _levels_post(request, lao, grid, typed)
+        if not errors:  # the school's levels changed: read the grid again, keeping every number typed
+            page = Paginator(schools, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
+            grid = selectors.other_headcount_grid(lao=lao, round_=round_, schools=page.object_list)
+    elif request.method == "POST":
         if not may_edit:
             policy.require(request.user, "edit_other_schools", lao)
         entries, typed, errors = grid_post(request.POST, grid)
@@ -135,7 +143,9 @@ def other_headcounts(request, code):
             return redirect(request.path + (f"?{urlencode(keep)}" if keep else ""))
     previous_round, previous = selectors.previous_entries(lao=lao, round_=round_) if editable else (None, {})
     copy = editable and request.GET.get("copy") == "previous" and typed is None
-    rows = grid_rows(grid, typed=typed, errors=errors, previous=previous if copy else None, editable=editable)
+    suggestions = selectors.suggested_levels([r.school for r in grid.rows]) if editable else {}
+    rows = grid_rows(grid, typed=typed, errors=errors, previous=previous if copy else None, editable=editable,
+                     suggestions=suggestions)  # fmt: skip
     totals = level_totals(rows, grid.levels)
     context.update(
         grid=grid,
@@ -154,6 +164,50 @@ def other_headcounts(request, code):
         else "",
     )
     return render(request, "schools/other_headcounts.html", context)
+
+
+def _levels_target(data) -> str:
+    """The school whose "class levels taught" control was submitted (its own button in the grid's form), or ""."""
+    return data.get("levels_for") or data.get("levels_unknown") or ""
+
+
+def _levels_post(request, lao, grid, typed) -> dict:
+    """Record the class levels one school teaches from the grid's levels control; {} when saved, else the
+    problems keyed "<school>.levels". The numbers typed elsewhere in the grid are kept, not saved."""
+    code = _levels_target(request.POST)
+    row = next((r for r in grid.rows if r.school.code == code), None)
+    if row is None:
+        raise NotFound()
+    key = f"{code}.levels"
+    levels = None if request.POST.get("levels_unknown") else request.POST.getlist(f"{code}.teaches")
+    if levels is not None:
+        _closed, values = typed.get(code, (False, {}))
+        dropped = sorted(
+            {
+                lvl
+                for (lvl, _g), v in values.items()
+                if lvl not in levels and thai.clean_text(v) not in ("", "0")
+            },
+            key=lambda c: BY_CODE[c].order if c in BY_CODE else 99,
+        )
+        if dropped:
+            return {key: [
+                _("You have typed numbers for %(level)s at %(school)s. Clear them first, then remove %(level)s.")
+                % {"level": BY_CODE[dropped[0]].short, "school": row.school.name_th}
+            ]}  # fmt: skip
+    try:
+        school = services.other_school_levels_set(school=row.school, levels=levels, acting_user=request.user)
+    except Invalid as exc:
+        return {key: [m for problems in exc.errors.values() for m in problems]}
+    if school.levels_taught is None:
+        text = _("%(school)s: class levels not known, so every level is shown.") % {"school": school.name_th}
+    else:
+        text = _("%(school)s teaches %(levels)s: the grid now shows only these levels.") % {
+            "school": school.name_th,
+            "levels": services.levels_label(school.levels_taught),
+        }
+    messages.success(request, text + " " + _("Numbers typed in the grid are kept but not saved yet."))
+    return {}
 
 
 def _confirm_url(user, lao) -> str:

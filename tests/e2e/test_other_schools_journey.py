@@ -99,3 +99,33 @@ def test_grid_works_at_phone_width(phone_page, tree):
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the list scrolls sideways at 390 px ({width} px wide)"
     shot(phone_page, "other-list-phone")
+
+
+def test_the_officer_sets_a_schools_class_levels_on_a_phone(phone_page, tree):
+    """Issue 14 point 9: "ชั้นที่เปิดสอน" per school; once set, the grid offers only those levels, and the number
+    typed before changing them is still there."""
+    make_round()
+    login(phone_page, tree.users["lao1"].username, PASSWORD)
+    phone_page.goto(phone_page.base + "/o/5010101/other-schools/headcounts/")
+    assert cell(phone_page, "9050100001", "m1", "male").count() == 1  # not known yet: every level
+    cell(phone_page, "9050100001", "p2", "female").fill("6")
+    school = phone_page.locator('tbody[data-school="9050100001"]')
+    school.locator("details.levels-taught summary").click()
+    for level in ("เตรียมอนุบาล", "อ.1", "อ.2", "อ.3", "ม.1", "ม.2", "ม.3", "ม.4", "ม.5", "ม.6", "ปวช.1",
+                  "ปวช.2", "ปวช.3"):  # fmt: skip
+        box = school.get_by_label(level, exact=False).first
+        assert box.bounding_box()["height"] >= 20
+        box.uncheck()
+    save = school.get_by_role("button", name="บันทึกชั้นที่เปิดสอน")
+    assert save.bounding_box()["height"] >= 31
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    save.click()
+    phone_page.wait_for_load_state()
+    assert Organisation.objects.get(pk=tree.other1.pk).levels_taught == ["p1", "p2", "p3", "p4", "p5", "p6"]
+    assert cell(phone_page, "9050100001", "m1", "male").count() == 0
+    assert cell(phone_page, "9050100001", "p2", "female").input_value() == "6"
+    assert "ป.1–ป.6" in school.inner_text()
+    shot(phone_page, "other-grid-levels-phone")
+    phone_page.get_by_role("button", name="บันทึกทุกโรงเรียน").click()
+    phone_page.wait_for_load_state()
+    assert OtherSchoolEntry.objects.get(school=tree.other1).counts.get().female == 6
