@@ -241,3 +241,37 @@ def test_transfer_request_checks_the_age_for_the_new_level(tree):
         )
     assert "class_level" in exc.value.errors
     assert not Transfer.objects.exists()
+
+
+# Written for mutation testing (docs/testing.md "Mutation testing"): on SQLite neither the row lock's mode nor the
+# cached-totals counters leave a trace, so these check what counters.py asks for.
+def test_the_institution_lock_is_for_no_key_update(tree, monkeypatch):
+    """Design.md rule 10: shared with other learner writes (FOR NO KEY UPDATE), exclusive against a confirm."""
+    from django.db.models import QuerySet
+
+    from schools.models import Organisation
+
+    asked = []
+    real = QuerySet.select_for_update
+
+    def spy(self, *args, **kwargs):
+        asked.append((self.model, args, kwargs))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", spy)
+    assert services.lock_institution(tree.school1.pk) == tree.school1
+    assert asked == [(Organisation, (), {"no_key": True})]
+
+
+def test_counters_void_the_cached_live_totals_of_their_province(tree, monkeypatch):
+    from collections import Counter
+
+    from lec.lib import generations
+
+    bumped = []
+    monkeypatch.setattr(generations, "bump", lambda kind, provinces: bumped.append((kind, list(provinces))))
+    make(tree.school1)
+    assert [b for b in bumped if b[0] == "live"] == [("live", [tree.school1.province_id])]
+    bumped.clear()
+    services.counts_apply(Counter({(tree.school1.pk, "p1", "male"): 0}))  # nothing changes: nothing voided
+    assert bumped == []
