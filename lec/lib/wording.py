@@ -62,6 +62,37 @@ _CDC = {
     gettext_noop(
         "13 digits (dashes allowed), or the G-Code for a learner without a national ID"
     ): pgettext_lazy("CDC", "13 digits (dashes allowed), or the G-Code for a learner without a national ID"),
+    # The budget pages (budget/templates/budget/).
+    gettext_noop("Lunch, milk and per-head subsidies from the confirmed headcounts."): pgettext_lazy(
+        "CDC", "Lunch, milk and per-head subsidies from the confirmed headcounts."
+    ),
+    gettext_noop(
+        "Both rounds are priced with the rates of the fiscal year shown, so a change comes from the confirmed pupils."
+    ): pgettext_lazy(
+        "CDC",
+        "Both rounds are priced with the rates of the fiscal year shown, so a change comes from the confirmed pupils.",
+    ),
+    gettext_noop("Pupils"): pgettext_lazy("CDC", "Pupils"),
+    gettext_noop("Pupils no rate covers"): pgettext_lazy("CDC", "Pupils no rate covers"),
+    gettext_noop(
+        "These confirmed pupils get no amount for the item named, because no rate of this fiscal year covers their class level or their institution's size."
+    ): pgettext_lazy(
+        "CDC",
+        "These confirmed pupils get no amount for the item named, because no rate of this fiscal year covers their class level or their institution's size.",
+    ),
+    gettext_noop(
+        "Computed from the confirmed snapshots of this round only. An institution's size is its number of confirmed pupils in all class levels; amounts are exact and rounded to the satang once, half up."
+    ): pgettext_lazy(
+        "CDC",
+        "Computed from the confirmed snapshots of this round only. An institution's size is its number of confirmed pupils in all class levels; amounts are exact and rounded to the satang once, half up.",
+    ),
+    gettext_noop(
+        "Each line is pupils × rate (× days for a daily rate). The amounts are exact; the total is rounded to the satang once."
+    ): pgettext_lazy(
+        "CDC",
+        "Each line is pupils × rate (× days for a daily rate). The amounts are exact; the total is rounded to the satang once.",
+    ),
+    gettext_noop("%(n)s confirmed pupils"): pgettext_lazy("CDC", "%(n)s confirmed pupils"),
 }
 WORDS = tuple(_CDC)
 
