@@ -31,18 +31,26 @@ def _level_rows(round_, org, confirmed: bool) -> tuple[list[dict], dict]:
     return rows, totals
 
 
-def _institution_rows(round_, org) -> list[dict]:
-    """An LAO's institutions, each with its state, who confirmed it and when."""
+def _institution_rows(round_, org, confirmed: bool) -> list[dict]:
+    """An LAO's institutions, each with its state, who confirmed it and when, and its learners (from the same
+    source as the LAO's level table: the confirmed snapshots once the LAO is confirmed, else today's counts)."""
     children = Organisation.objects.filter(parent=org, kind__in=(Kind.SCHOOL, Kind.CDC), is_active=True)
     found = {
         c.organisation_id: c
         for c in Confirmation.objects.filter(round=round_, scope=Scope.LEARNERS, organisation__in=children)
         .select_related("confirmed_by")
     }  # fmt: skip
+    source = "confirmed" if confirmed else "live"
+    counted = {
+        r["code"]: r
+        for r in selectors.headcounts(round_, org, source=source, scope=Scope.LEARNERS, by="child")["rows"]
+    }
+    empty = {"male": 0, "female": 0, "total": 0}
     return [
-        {"org": child, "confirmation": found.get(child.pk), "who": _who(found.get(child.pk))}
+        {"org": child, "confirmation": found.get(child.pk), "who": _who(found.get(child.pk)),
+         "counts": counted.get(child.code, empty)}
         for child in children.order_by("code")
-    ]
+    ]  # fmt: skip
 
 
 @login_required
@@ -68,7 +76,7 @@ def print_confirmation(request, code):
         "who": _who(confirmation),
         "rows": rows,
         "totals": totals,
-        "institutions": [] if org.is_institution else _institution_rows(round_, org),
+        "institutions": [] if org.is_institution else _institution_rows(round_, org, confirmed),
         "printed_at": timezone.now(),
     }
     return render(request, "confirmations/print.html", context)
