@@ -73,3 +73,86 @@ def test_national_actions_belong_to_the_department_only(tree, action):
     for role in ("p1", "lao1", "school1", "cdc1"):
         assert not policy.can_nationally(tree.users[role], action)
     assert not policy.can_nationally(AnonymousUser(), action)
+
+
+# Written for mutation testing (docs/testing.md "Mutation testing"): the superuser, a missing user or
+# organisation, a user without grants, grants on two subtrees, and access through a narrowed queryset.
+def test_an_active_superuser_may_do_everything_everywhere(tree):
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_superuser=True)
+    assert all(
+        policy.can(root, action, org) for action in ACTIONS for org in (tree.p2, tree.school4, tree.dept)
+    )
+    assert policy.visible_organisations(root).count() == 14
+    assert policy.granted_actions(root) == list(ACTIONS)
+    assert policy.actions_on(root, None) == list(ACTIONS)
+    assert policy.actions_on(root, tree.cdc2) == list(ACTIONS)
+    assert policy.can_nationally(root, "manage_users") is True
+    assert policy.access_organisation(root, tree.school4.code, "unlock_children") == tree.school4
+    root.is_active = False
+    policy.forget(root)
+    assert not policy.can(root, "view_subtree", tree.school4)
+    assert not policy.visible_organisations(root).exists()
+    assert policy.granted_actions(root) == [] and policy.actions_on(root, None) == []
+
+
+def test_no_user_or_no_organisation_may_do_nothing(tree):
+    user = tree.users["dept"]
+    assert policy.can(None, "view_subtree", tree.school1) is False
+    assert policy.can(user, "view_subtree", None) is False
+    assert policy.can(user, "confirm_own", None) is False
+    assert not policy.visible_organisations(None).exists()
+    with pytest.raises(ValueError, match="unknown action 'fly'"):
+        policy.can(user, "fly", tree.school1)
+
+
+def test_a_user_without_grants_sees_nothing(tree):
+    from schools.models import Organisation
+    from tests.factories import UserFactory
+
+    nobody = UserFactory(username="nobody")
+    assert not Organisation.objects.filter(policy.visibility_q(nobody)).exists()
+    assert not policy.visible_organisations(nobody).exists()
+    assert policy.granted_actions(nobody) == [] and policy.actions_on(nobody, tree.school1) == []
+
+
+def test_grants_on_two_subtrees_show_both(tree):
+    from django.contrib.auth.models import Permission
+
+    from accounts.models import OrganisationUserObjectPermission
+
+    user = tree.users["lao1"]
+    perm = Permission.objects.get(codename="view_subtree", content_type__app_label="schools")
+    OrganisationUserObjectPermission.objects.create(user=user, permission=perm, content_object=tree.lao2)
+    policy.forget(user)
+    codes = set(policy.visible_organisations(user).values_list("code", flat=True))
+    assert codes == {
+        tree.lao1.code, tree.school1.code, tree.school2.code, tree.cdc1.code, tree.other1.code,
+        tree.lao2.code, tree.school3.code, tree.other2.code,
+    }  # fmt: skip
+
+
+def test_access_with_an_action_allowed_returns_the_organisation(tree):
+    from schools.models import Organisation
+
+    school_user = tree.users["school1"]
+    assert policy.access_organisation(school_user, tree.school1.code, "confirm_own") == tree.school1
+    assert (
+        policy.access_organisation(tree.users["lao1"], tree.school1.code, "unlock_children") == tree.school1
+    )
+    narrowed = Organisation.objects.exclude(pk=tree.school1.pk)
+    with pytest.raises(NotFound):
+        policy.access_organisation(school_user, tree.school1.code, queryset=narrowed)
+
+
+def test_actions_on_and_full_identity_for_a_school(tree):
+    user = tree.users["school1"]
+    assert policy.actions_on(user, tree.school1) == [
+        "view_subtree", "edit_learners", "import_learners", "approve_transfers", "confirm_own", "request_unlock",
+        "export_learners", "view_full_identity",
+    ]  # fmt: skip
+    assert policy.actions_on(user, tree.school2) == []
+    assert policy.actions_on(user, None) == []
+    assert policy.sees_full_identity(user, tree.school1) is True
+    assert policy.sees_full_identity(user, tree.school2) is False
