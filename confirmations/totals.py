@@ -85,7 +85,25 @@ def cacheable(part: str) -> bool:
     return PARTS[part] in generations.BUMPED and generations.namespace() is not None
 
 
-def province_parts(part: str, round_, province_ids: list[int], detail: str = "levels") -> dict[int, dict]:
+def counters(province_ids: list[int]) -> dict[str, dict[int, int]] | None:
+    """Every counter a dashboard's cached parts and progress are keyed on, for these provinces, read at once (one
+    query or one cache round trip instead of two per part); None when nothing is cached here."""
+    if generations.namespace() is None:
+        return None
+    ids = list(province_ids)
+    return generations.current_many({"epoch": [0], **{kind: ids for kind in sorted(set(PARTS.values()))}})
+
+
+def _counters(gens, kind: str, province_ids: list[int]) -> dict[int, int]:
+    """The counters of `kind` from `gens` (counters()) when it has every province, else read now."""
+    if gens is not None and kind in gens and all(p in gens[kind] for p in province_ids):
+        return gens[kind]
+    return generations.current(kind, province_ids)
+
+
+def province_parts(
+    part: str, round_, province_ids: list[int], detail: str = "levels", gens=None
+) -> dict[int, dict]:
     """The part's totals for each province: cached where its counter has not moved, computed where it has.
 
     detail "levels": {"levels": {(level, gender): n}, "sum": [male, female]}; "laos": {lao id: [male, female]}.
@@ -93,12 +111,12 @@ def province_parts(part: str, round_, province_ids: list[int], detail: str = "le
     ns = generations.namespace() if PARTS[part] in generations.BUMPED else None
     if ns is None or not province_ids:
         return {p: _shape(v, detail) for p, v in _compute(part, round_, list(province_ids)).items()}
-    epoch = generations.current("epoch", [0])[0]
-    gens = generations.current(PARTS[part], province_ids)
+    epoch = _counters(gens, "epoch", [0])[0]
+    counter = _counters(gens, PARTS[part], province_ids)
     rid = getattr(round_, "pk", round_)
 
     def key(p, d):
-        return f"{ns}:tot:{part}:{d}:{rid}:{p}:{gens[p]}:{epoch}"
+        return f"{ns}:tot:{part}:{d}:{rid}:{p}:{counter[p]}:{epoch}"
 
     keys = {key(p, detail): p for p in province_ids}
     found = cache.get_many(list(keys))
@@ -112,12 +130,12 @@ def province_parts(part: str, round_, province_ids: list[int], detail: str = "le
     return result
 
 
-def province_progress(round_, province_ids: list[int], compute) -> dict[int, tuple[int, int]]:
+def province_progress(round_, province_ids: list[int], compute, gens=None) -> dict[int, tuple[int, int]]:
     """compute(round_, ids) → {province id: (participating LAOs, fully confirmed LAOs)}, cached per province."""
     ns = generations.namespace()
-    epoch = generations.current("epoch", [0])[0]
-    conf = generations.current("confirmed", province_ids)
-    other = generations.current("other", province_ids)
+    epoch = _counters(gens, "epoch", [0])[0]
+    conf = _counters(gens, "confirmed", province_ids)
+    other = _counters(gens, "other", province_ids)
     keys = {f"{ns}:progress:{round_.pk}:{p}:{conf[p]}:{other[p]}:{epoch}": p for p in province_ids}
     found = cache.get_many(list(keys))
     result = {keys[k]: tuple(v) for k, v in found.items()}
@@ -161,7 +179,9 @@ def child_key(org: Organisation) -> str | None:
     return {Kind.DEPARTMENT: "province_id", Kind.PROVINCE: "lao_id", Kind.LAO: "id"}.get(org.kind)
 
 
-def child_totals(column: str, round_, org: Organisation, province_ids: list[int]) -> dict[int, int]:
+def child_totals(
+    column: str, round_, org: Organisation, province_ids: list[int], gens=None
+) -> dict[int, int]:
     """{child id: male + female} of one dashboard column (see COLUMNS) for the children of `org`.
 
     A department or province reads the per-province cached parts (`province_ids`: the department's provinces, or
@@ -170,20 +190,20 @@ def child_totals(column: str, round_, org: Organisation, province_ids: list[int]
     if org.kind in (Kind.DEPARTMENT, Kind.PROVINCE) and cacheable(parts[0]):
         out: dict = defaultdict(int)
         for name in parts:
-            for child_id, n in per_child(org, name, round_, province_ids).items():
+            for child_id, n in per_child(org, name, round_, province_ids, gens=gens).items():
                 out[child_id] += n
         return out
     return _direct_child_totals(column, round_, org)
 
 
-def per_child(org: Organisation, part: str, round_, province_ids: list[int]) -> dict[int, int]:
+def per_child(org: Organisation, part: str, round_, province_ids: list[int], gens=None) -> dict[int, int]:
     """{child id: male + female} of a cached part for a department (children: provinces) or province (LAOs)."""
     out: dict = defaultdict(int)
     if org.kind == Kind.DEPARTMENT:
-        for pid, value in province_parts(part, round_, province_ids).items():
+        for pid, value in province_parts(part, round_, province_ids, gens=gens).items():
             out[pid] += sum(value["sum"])
     else:
-        for laos in province_parts(part, round_, province_ids, detail="laos").values():
+        for laos in province_parts(part, round_, province_ids, detail="laos", gens=gens).values():
             for lao_id, (m, f) in laos.items():
                 out[lao_id] += m + f
     return out

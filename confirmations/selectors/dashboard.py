@@ -5,12 +5,14 @@ import dataclasses
 from collections import defaultdict
 from datetime import datetime
 
-from django.db.models import Count, Max, Q
+from django.db import connection
+from django.db.models import Count, Q
 
-from schools.models import Kind, Organisation, OtherSchoolEntry, Round
+from schools.models import Kind, Organisation, OtherSchoolCount, OtherSchoolEntry, Round
+from students.models import LearnerCount
 
 from .. import totals
-from ..models import Confirmation, ConfirmationEvent, Scope, UnlockRequest
+from ..models import Confirmation, ConfirmationEvent, HeadcountSnapshot, Scope, UnlockRequest
 from .participation import CONFIRMED, INSTITUTIONS, blockers, scopes_of
 
 OPEN = Confirmation.State.OPEN
@@ -86,85 +88,273 @@ class Dashboard:
         return self.round is not None and self.round.state == Round.State.OPEN
 
 
-def dashboard(round_: Round | None, org: Organisation, *, kinds=None) -> Dashboard:
-    """Everything a dashboard shows for `org` in round `round_`, in a constant number of queries."""
-    children = list(
-        Organisation.objects.filter(parent=org, is_active=True)
-        .filter(kind__in=kinds or [k for k, _ in Kind.choices])
-        .order_by("kind", "code")
-    )
-    applicable = scopes_of(org)
+def dashboard(round_: Round | None, org: Organisation, *, kinds=None, detail=True) -> Dashboard:
+    """Everything a dashboard shows for `org` in round `round_`, in a constant number of queries: the children
+    with every per-child fact in one plain query (children_facts), the organisation's own confirmations, its unlock
+    requests, and for a province or the department the cached totals. `detail=False` (the API) leaves out what
+    only the page shows: totals, last changes, unlock requests, the department's per-province progress."""
+    children = _children(round_, org, kinds, detail)
+    # with every active child here, which scopes apply follows from their kinds (scopes_of without a query)
+    applicable = scopes_of(org) if kinds else _scopes(org, {c.kind for c, _facts in children})
     own = {}
     if round_ is not None:
-        own = {c.scope: c for c in Confirmation.objects.filter(round=round_, organisation=org)}
+        own = {
+            c.scope: c
+            for c in Confirmation.objects.filter(round=round_, organisation=org).select_related(
+                "confirmed_by"
+            )
+        }
     scopes = {s: own.get(s) for s in applicable}
     board = Dashboard(round_, org, scopes, applicable, [], {}, [], {})
     if round_ is None:
-        board.children = [ChildRow(c) for c in children]
+        board.children = [ChildRow(c) for c, _facts in children]
         return board
-    board.blockers = {
-        s: blockers(round_, org, s) for s in applicable if org.kind in (Kind.LAO, Kind.PROVINCE)
-    }
-    rows = {c.id: ChildRow(c) for c in children}
-    _children_states(round_, org, rows)
-    # which scopes apply to each child, and the progress of each child's own children
+    rows = {}
+    for c, f in children:
+        rows[c.id] = ChildRow(
+            c, learners=f["learners"], other_schools=f["other"], confirmed_at=f.get("confirmed_at"),
+            last_change=f.get("last_change"),
+        )  # fmt: skip
+    if org.kind in (Kind.LAO, Kind.PROVINCE):
+        if not kinds:
+            board.blockers = {s: _blockers(org, s, children) for s in applicable}
+        else:
+            board.blockers = {s: blockers(round_, org, s) for s in applicable}
     if org.kind == Kind.LAO:
-        _lao_rows(round_, org, rows, board)
-    elif org.kind in (Kind.PROVINCE, Kind.DEPARTMENT):
-        _progress(round_, org, rows, board)
-    if totals.child_key(org):
-        _child_totals(round_, org, rows, board)
-    _pending_requests(round_, org, rows, board)
+        _lao_rows(children, rows, board)
+    elif org.kind == Kind.PROVINCE:
+        _province_progress(children, rows, board)
+    elif org.kind == Kind.DEPARTMENT:
+        if detail:
+            _department_progress(round_, org, rows, board)
+        for row in rows.values():
+            row.learners = row.learners or OPEN
+        board.total = len(rows)
+        board.done = sum(1 for r in rows.values() if r.learners == CONFIRMED)
+    if detail and totals.child_key(org):
+        _child_totals(round_, org, children, rows, board)
+    if detail:
+        _pending_requests(round_, org, rows, board)
     board.children = list(rows.values())
     return board
 
 
-def _children_states(round_: Round, org: Organisation, rows: dict) -> None:
-    """The children's own confirmations and when each last changed."""
-    for c in Confirmation.objects.filter(round=round_, organisation__parent=org):
-        row = rows.get(c.organisation_id)
-        if row is None:
-            continue
-        if c.scope == Scope.LEARNERS:
-            row.learners = c.state
-            row.confirmed_at = c.confirmed_at
-        else:
-            row.other_schools = c.state
-    for org_id, at in (
-        ConfirmationEvent.objects.filter(round=round_, organisation_id__in=list(rows))
-        .values("organisation_id")
-        .annotate(at=Max("at"))
-        .values_list("organisation_id", "at")
-    ):
-        rows[org_id].last_change = at
+def _scopes(org: Organisation, child_kinds: set) -> tuple[str, ...]:
+    """scopes_of(org), from the kinds of its active children (already read) instead of another query."""
+    if org.kind != Kind.LAO:
+        return scopes_of(org)
+    if not org.is_active:
+        return ()
+    found = []
+    if child_kinds & set(INSTITUTIONS):
+        found.append(Scope.LEARNERS)
+    if Kind.OTHER_SCHOOL in child_kinds:
+        found.append(Scope.OTHER_SCHOOLS)
+    return tuple(found)
 
 
-def _lao_rows(round_: Round, org: Organisation, rows: dict, board: Dashboard) -> None:
-    """An LAO's children: institutions confirm learners, other-affiliation schools are entered or missing."""
-    entered = set(
-        OtherSchoolEntry.objects.filter(round=round_, school__parent=org).values_list("school_id", flat=True)
+def _blockers(org: Organisation, scope: str, children: list) -> list[str]:
+    """participation.blockers(round_, org, scope) for an LAO or a province, from the facts already read: the
+    same codes in the same order (by code)."""
+    if org.kind == Kind.LAO and scope == Scope.LEARNERS:
+        return sorted(c.code for c, f in children if c.kind in INSTITUTIONS and f["learners"] != CONFIRMED)
+    if org.kind == Kind.LAO and scope == Scope.OTHER_SCHOOLS:
+        return sorted(c.code for c, f in children if c.kind == Kind.OTHER_SCHOOL and not f["entered"])
+    if org.kind == Kind.PROVINCE:
+        late = [
+            c.code
+            for c, f in children
+            if c.kind == Kind.LAO
+            and ((f["inst"] and f["learners"] != CONFIRMED) or (f["other_n"] and f["other"] != CONFIRMED))
+        ]
+        return sorted(late)
+    return []
+
+
+# --- the children and every per-child fact in one query ------------------------------------------------------
+
+# Each fact: a correlated subquery on the child `o` and how many times it takes the round id. Plain SQL: the ORM
+# built and compiled one queryset per fact on every request, which cost more CPU than PostgreSQL spent (issue 16).
+_FACT_SQL = {
+    "learners": ("(SELECT c.state FROM {conf} c WHERE c.round_id = %s AND c.organisation_id = o.id "
+                 "AND c.scope = %s)", lambda r: [r, Scope.LEARNERS]),
+    "confirmed_at": ("(SELECT c.confirmed_at FROM {conf} c WHERE c.round_id = %s AND c.organisation_id = o.id "
+                     "AND c.scope = %s)", lambda r: [r, Scope.LEARNERS]),
+    "other": ("(SELECT c.state FROM {conf} c WHERE c.round_id = %s AND c.organisation_id = o.id "
+              "AND c.scope = %s)", lambda r: [r, Scope.OTHER_SCHOOLS]),
+    "last_change": ("(SELECT MAX(e.at) FROM {event} e WHERE e.round_id = %s AND e.organisation_id = o.id)",
+                    lambda r: [r]),
+    # an LAO's children
+    "entered": ("EXISTS (SELECT 1 FROM {entry} n WHERE n.round_id = %s AND n.school_id = o.id)", lambda r: [r]),
+    "live": ("(SELECT COALESCE(SUM(lc.count), 0) FROM {lcount} lc WHERE lc.organisation_id = o.id)",
+             lambda r: []),
+    "other_total": ("(SELECT COALESCE(SUM(oc.male), 0) + COALESCE(SUM(oc.female), 0) FROM {ocount} oc "
+                    "JOIN {entry} n ON n.id = oc.entry_id WHERE n.round_id = %s AND n.school_id = o.id)",
+                    lambda r: [r]),
+    "confirmed_total": ("(SELECT COALESCE(SUM(h.count), 0) FROM {snap} h JOIN {conf} c ON c.id = h.confirmation_id "
+                        "WHERE c.round_id = %s AND c.state = %s AND h.school_id = o.id)",
+                        lambda r: [r, CONFIRMED]),
+    # a province's children (LAOs): their active institutions, other-affiliation schools, institutions confirmed
+    "inst": ("(SELECT COUNT(*) FROM {org} x WHERE x.parent_id = o.id AND x.is_active = %s "
+             "AND x.kind IN (%s, %s))", lambda r: [True, *INSTITUTIONS]),
+    "other_n": ("(SELECT COUNT(*) FROM {org} x WHERE x.parent_id = o.id AND x.is_active = %s AND x.kind = %s)",
+                lambda r: [True, Kind.OTHER_SCHOOL]),
+    "inst_ok": ("(SELECT COUNT(*) FROM {conf} c JOIN {org} x ON x.id = c.organisation_id WHERE c.round_id = %s "
+                "AND c.scope = %s AND c.state = %s AND x.parent_id = o.id AND x.is_active = %s "
+                "AND x.kind IN (%s, %s))", lambda r: [r, Scope.LEARNERS, CONFIRMED, True, *INSTITUTIONS]),
+}  # fmt: skip
+_DATETIME_FACTS = {"confirmed_at": (Confirmation, "confirmed_at"), "last_change": (ConfirmationEvent, "at")}
+
+
+def _fact_names(org: Organisation, detail: bool) -> tuple[str, ...]:
+    names = ["learners", "other"]
+    if detail:
+        names += ["confirmed_at", "last_change"]
+    if org.kind == Kind.LAO:
+        names.append("entered")
+        if detail:
+            names += ["live", "other_total", "confirmed_total"]
+    elif org.kind == Kind.PROVINCE:
+        names += ["inst", "other_n", "inst_ok"]
+    return tuple(names)
+
+
+_QUERIES: dict = {}
+
+
+def _children_query(names: tuple[str, ...]):
+    """The SQL for these facts, the Organisation attnames in column order and [(column, converter)] (the ORM's own
+    conversions of values from the database: booleans and datetimes on SQLite, JSON), built once per process."""
+    key = (connection.vendor, names)
+    if key in _QUERIES:
+        return _QUERIES[key]
+    q = connection.ops.quote_name
+    tables = {
+        "conf": Confirmation, "event": ConfirmationEvent, "entry": OtherSchoolEntry, "lcount": LearnerCount,
+        "ocount": OtherSchoolCount, "snap": HeadcountSnapshot, "org": Organisation,
+    }  # fmt: skip
+    tables = {k: q(m._meta.db_table) for k, m in tables.items()}
+    fields = Organisation._meta.concrete_fields
+    cols, converters = [], []
+
+    def convert_like(field, alias):
+        col = field.get_col(alias)
+        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if found:
+            converters.append((len(cols), _converter(found, col)))
+
+    for field in fields:
+        convert_like(field, "o")
+        cols.append(f"o.{q(field.column)}")
+    for name in names:
+        if name in _DATETIME_FACTS:
+            model, attr = _DATETIME_FACTS[name]
+            convert_like(model._meta.get_field(attr), "c")
+        cols.append(_FACT_SQL[name][0].format(**tables))
+    sql = (
+        f"SELECT {', '.join(cols)} FROM {tables['org']} o WHERE o.parent_id = %s AND o.is_active = %s"
+        "{kinds} ORDER BY o.kind, o.code"
     )
-    for row in rows.values():
-        if row.org.kind in INSTITUTIONS:
+    _QUERIES[key] = (sql, [f.attname for f in fields], converters)
+    return _QUERIES[key]
+
+
+def _converter(functions, col):
+    def convert(value):
+        for function in functions:
+            value = function(value, col, connection)
+        return value
+
+    return convert
+
+
+def _children(
+    round_: Round | None, org: Organisation, kinds, detail: bool
+) -> list[tuple[Organisation, dict]]:
+    """[(child, {fact: value})]: the active children of `org` (of `kinds`), by kind and code, in one query."""
+    names = _fact_names(org, detail) if round_ is not None else ()
+    sql, attnames, converters = _children_query(names)
+    params = []
+    for name in names:
+        params += _FACT_SQL[name][1](round_.pk)
+    params += [org.pk, True]
+    where = ""
+    if kinds:
+        kinds = [str(k) for k in kinds]
+        where = f" AND o.kind IN ({', '.join(['%s'] * len(kinds))})"
+        params += kinds
+    sql = sql.replace("{kinds}", where)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        found = cur.fetchall()
+    n, out = len(attnames), []
+    for row in found:
+        row = list(row)
+        for i, convert in converters:
+            row[i] = convert(row[i])
+        out.append(
+            (
+                Organisation.from_db(connection.alias, attnames, row[:n]),
+                dict(zip(names, row[n:], strict=True)),
+            )
+        )
+    return out
+
+
+def _lao_rows(children: list, rows: dict, board: Dashboard) -> None:
+    """An LAO's children: institutions confirm learners, other-affiliation schools are entered or missing."""
+    for c, f in children:
+        row = rows[c.id]
+        if c.kind in INSTITUTIONS:
             row.learners = row.learners or OPEN
-        elif row.org.kind == Kind.OTHER_SCHOOL:
-            row.other_schools = ENTERED if row.org.id in entered else MISSING
+        elif c.kind == Kind.OTHER_SCHOOL:
+            row.other_schools = ENTERED if f["entered"] else MISSING
     inst = [r for r in rows.values() if r.org.kind in INSTITUTIONS]
     board.total = len(inst)
     board.done = sum(1 for r in inst if r.learners == CONFIRMED)
 
 
-def _child_totals(round_: Round, org: Organisation, rows: dict, board: Dashboard) -> None:
-    """Live and confirmed learner totals per child, and apart from them the other-affiliation headcounts, from the cached
-    per-province parts where every writer bumps them (confirmations.totals, docs/performance.md "Cached totals")."""
-    pids = list(rows) if org.kind == Kind.DEPARTMENT else [org.id]
-    live = totals.child_totals("live", round_, org, pids)
-    other = totals.child_totals("live_other", round_, org, pids)
-    confirmed = totals.child_totals("confirmed", round_, org, pids)
-    for cid, row in rows.items():
-        row.live_total = live.get(cid, 0)
-        row.other_total = other.get(cid, 0)
-        row.confirmed_total = confirmed.get(cid, 0)
+def _province_progress(children: list, rows: dict, board: Dashboard) -> None:
+    """A province's LAOs: which scopes apply to each, how many of its institutions confirmed, and x/y of the
+    participating LAOs fully confirmed (the facts `inst`, `other_n`, `inst_ok` of each LAO)."""
+    for c, f in children:
+        applies = {s for s, n in ((Scope.LEARNERS, f["inst"]), (Scope.OTHER_SCHOOLS, f["other_n"])) if n}
+        if not applies:
+            continue
+        row = rows[c.id]
+        have = set()
+        if c.kind == Kind.LAO:
+            have = {s for s, state in ((Scope.LEARNERS, f["learners"]), (Scope.OTHER_SCHOOLS, f["other"]))
+                    if state == CONFIRMED}  # fmt: skip
+        row.learners = (CONFIRMED if Scope.LEARNERS in have else OPEN) if f["inst"] else None
+        row.other_schools = (CONFIRMED if Scope.OTHER_SCHOOLS in have else OPEN) if f["other_n"] else None
+        row.total, row.done = f["inst"], f["inst_ok"]
+        board.total += 1
+        board.done += int(applies <= have)
+
+
+def _child_totals(round_: Round, org: Organisation, children: list, rows: dict, board: Dashboard) -> None:
+    """Live and confirmed learner totals per child, and apart from them the other-affiliation headcounts: an LAO's
+    from its children's facts, a province's or the department's from the cached per-province parts where every
+    writer bumps them (confirmations.totals, docs/performance.md "Cached totals")."""
+    if org.kind == Kind.LAO:
+        for c, f in children:
+            row = rows[c.id]
+            row.live_total, row.other_total, row.confirmed_total = (
+                f["live"],
+                f["other_total"],
+                f["confirmed_total"],
+            )
+    else:
+        pids = list(rows) if org.kind == Kind.DEPARTMENT else [org.id]
+        gens = totals.counters(pids)
+        live = totals.child_totals("live", round_, org, pids, gens=gens)
+        other = totals.child_totals("live_other", round_, org, pids, gens=gens)
+        confirmed = totals.child_totals("confirmed", round_, org, pids, gens=gens)
+        for cid, row in rows.items():
+            row.live_total = live.get(cid, 0)
+            row.other_total = other.get(cid, 0)
+            row.confirmed_total = confirmed.get(cid, 0)
     board.live_total = sum(r.live_total for r in rows.values())
     board.other_total = sum(r.other_total for r in rows.values())
     board.confirmed_total = sum(r.confirmed_total for r in rows.values())
@@ -182,39 +372,25 @@ def _pending_requests(round_: Round, org: Organisation, rows: dict, board: Dashb
             board.pending.append(req)
 
 
-def _progress(round_, org: Organisation, rows: dict, board: Dashboard) -> None:
-    """For a province (children: LAOs) or the department (children: provinces): which scopes apply to each LAO,
-    how many of its institutions are confirmed, and x/y of the participating LAOs fully confirmed."""
-    province = org.kind == Kind.PROVINCE
-    if not province and totals.cacheable("progress"):
-        # The department: x/y LAOs fully confirmed per province, cached per province (confirmations.totals).
-        for pid, (total, done) in totals.province_progress(round_, list(rows), _lao_progress).items():
+def _department_progress(round_, org: Organisation, rows: dict, board: Dashboard) -> None:
+    """The department's provinces: x/y of each province's participating LAOs fully confirmed, from the cache per
+    province (confirmations.totals) where allowed, else counted here."""
+    if totals.cacheable("progress"):
+        gens = totals.counters(list(rows))
+        for pid, (total, done) in totals.province_progress(
+            round_, list(rows), _lao_progress, gens=gens
+        ).items():
             rows[pid].total, rows[pid].done = total, done
-    else:
-        per_lao = _laos_below(round_, org)
-        lao_conf = _lao_confirmed(round_, org)
-        for lao_id, d in per_lao.items():
-            applies = {s for s, n in ((Scope.LEARNERS, d["inst"]), (Scope.OTHER_SCHOOLS, d["other"])) if n}
-            row = rows.get(lao_id if province else d["province_id"])
-            if not applies or row is None:
-                continue
-            have = lao_conf.get(lao_id, set())
-            if province:
-                row.learners = (CONFIRMED if Scope.LEARNERS in have else OPEN) if d["inst"] else None
-                row.other_schools = (
-                    (CONFIRMED if Scope.OTHER_SCHOOLS in have else OPEN) if d["other"] else None
-                )
-                row.total, row.done = d["inst"], d["inst_ok"]
-                board.total += 1
-                board.done += int(applies <= have)
-            else:
-                row.total += 1
-                row.done += int(applies <= have)
-    if not province:
-        board.total = len(rows)
-        for row in rows.values():
-            row.learners = row.learners or OPEN
-        board.done = sum(1 for r in rows.values() if r.learners == CONFIRMED)
+        return
+    per_lao = _laos_below(round_, org)
+    lao_conf = _lao_confirmed(round_, org)
+    for lao_id, d in per_lao.items():
+        applies = {s for s, n in ((Scope.LEARNERS, d["inst"]), (Scope.OTHER_SCHOOLS, d["other"])) if n}
+        row = rows.get(d["province_id"])
+        if not applies or row is None:
+            continue
+        row.total += 1
+        row.done += int(applies <= lao_conf.get(lao_id, set()))
 
 
 def _laos_below(round_, org: Organisation) -> dict[int, dict]:
@@ -288,7 +464,7 @@ def _lao_progress(round_, province_ids: list[int]) -> dict[int, tuple[int, int]]
 
 def confirmation_detail(round_: Round, org: Organisation) -> dict:
     """api.md GET …/confirmation: own scopes, children with their states, blockers."""
-    board = dashboard(round_, org)
+    board = dashboard(round_, org, detail=False)
     children = []
     for row in board.children:
         if row.learners is None and row.other_schools is None:
