@@ -4,14 +4,16 @@ lock and the round, the LAO's add/close of schools, copy from the previous round
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import AuditLog
 from lec.lib.errors import DomainError, Forbidden, Invalid
+from lec.lib.thai import format_datetime
 from schools import selectors
 from schools.models import Kind, Organisation, OtherSchoolCount, OtherSchoolEntry, Round
 from schools.services import (
     CountError,
+    levels_label,
     other_school_add,
     other_school_close,
     other_school_headcount_save,
@@ -295,3 +297,219 @@ def test_grid_and_summaries(tree, rnd, lao_user, django_assert_max_num_queries):
     assert by_aff == {"obec": (80, 40), "private": (80, 40)}
     assert selectors.other_counts_by_level(round_=rnd, path=tree.lao2.path) == {}
     assert selectors.other_schools_missing(lao=tree.lao1, round_=rnd).count() == 6
+
+
+# --- written for mutation testing (docs/testing.md "Mutation testing") ------------------------------------------
+# The exact message of each refused count and cell (each says what to do), the edges of the limits, the
+# single-school save's keys, the versions check, and what a save writes besides the counts.
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (True, "Enter a whole number of 0 or more."),
+        (2.5, "Enter a whole number, without decimals."),
+        ("2.5", "Enter a whole number, without decimals."),
+        (".5", "Enter a whole number, without decimals."),
+        ("-3", "A count cannot be below 0."),
+        ("- 3", "A count cannot be below 0."),
+        ("-2.5", "A count cannot be below 0."),
+        (-1, "A count cannot be below 0."),
+        ("abc", "Enter a number of learners using digits, for example 25."),
+        ("1,23", "Enter a number of learners using digits, for example 25."),
+        ("100000", "Check this number: a count above 99,999 learners in one class level is not possible."),
+        (100_000, "Check this number: a count above 99,999 learners in one class level is not possible."),
+        ("1,000,000", "Check this number: a count above 99,999 learners in one class level is not possible."),
+    ],
+)
+def test_each_refused_count_says_why(raw, message):
+    with translation.override("en"), pytest.raises(CountError) as exc:
+        parse_count(raw)
+    assert str(exc.value) == message
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(99_999, 99_999), ("99999", 99_999), ("99,999", 99_999), ("012345", 12_345), ("1 234", 1234), ("  ", 0),
+     ("+0", 0), (5.0, 5), ("\u00a012\u200b", 12), (0.0, 0)],
+)  # fmt: skip
+def test_counts_at_the_limits_are_accepted(raw, expected):
+    assert parse_count(raw) == expected
+
+
+def _grid_errors(tree, rnd, lao_user, entries, versions=None):
+    """The refusal's {key: messages}, in English; the save is all or nothing, so nothing changed."""
+
+    def saved():
+        return list(OtherSchoolEntry.objects.values_list("pk", "updated_at")), list(
+            OtherSchoolCount.objects.values_list("pk", "male", "female")
+        )
+
+    before = saved()
+    with translation.override("en"), pytest.raises(Invalid) as exc:
+        other_school_headcounts_save(
+            lao=tree.lao1, round_=rnd, entries=entries, acting_user=lao_user, versions=versions
+        )
+    assert saved() == before
+    return exc.value.errors
+
+
+def test_each_refused_cell_says_what_to_do(tree, rnd, lao_user):
+    cells = [
+        {"class_level": "zz", "male": 1, "female": 0},
+        {"class_level": "cdc3", "male": 1, "female": 0},
+        {"class_level": "p1", "male": 1, "female": 0},
+        {"class_level": "ป.1", "male": 1, "female": 0},
+        {"class_level": None, "male": 0, "female": 0},
+    ]
+    errors = _grid_errors(tree, rnd, lao_user, {"9050100001": {"closed": False, "counts": cells}})
+    assert errors == {
+        "9050100001.counts.0.class_level": ["Choose a school class level, for example ป.1 or ม.1."],
+        "9050100001.counts.1.class_level": [
+            "เด็กเล็ก 3 ขวบ is a child development centre age group; use school class levels only."
+        ],
+        "9050100001.counts.3.class_level": ["ป.1 is listed twice; give each class level once."],
+        "9050100001.counts.4.class_level": ["Choose a school class level, for example ป.1 or ม.1."],
+    }
+    errors = _grid_errors(
+        tree, rnd, lao_user, {"9050100001": {"closed": "yes", "counts": []}, "9050300001": {"closed": True}}
+    )
+    assert errors == {
+        "9050100001.closed": ["Say whether the school is closed."],
+        "9050300001.closed": ["9050300001 is not an other-affiliation school of this LAO."],
+    }
+    errors = _grid_errors(
+        tree, rnd, lao_user,
+        {"9050100001": {"closed": True, "counts": [{"class_level": "m1", "male": 0, "female": 2}]}},
+    )  # fmt: skip
+    assert errors == {
+        "9050100001.closed": ["A closed school has no learners: set every count to 0, or untick “closed”."]
+    }
+
+
+def test_a_count_for_a_level_not_taught_names_the_school_the_level_and_what_it_teaches(tree, rnd, lao_user):
+    tree.other1.levels_taught = ["p1", "p2", "p3", "p4", "p5", "p6", "m1", "m3"]
+    tree.other1.save()
+    counts = [
+        {"class_level": "k1", "male": 0, "female": 0},  # a zero for a level not taught passes
+        {"class_level": "m2", "male": 0, "female": 4},
+        {"class_level": "p1", "male": 1, "female": 1},
+    ]
+    errors = _grid_errors(tree, rnd, lao_user, {"9050100001": {"closed": False, "counts": counts}})
+    assert errors == {
+        "9050100001.m2.female": [
+            "โรงเรียนบ้านหนองหอย (สพฐ.) does not teach ม.2 (it teaches ป.1–ม.1, ม.3), so it cannot have "
+            "learners in ม.2. Remove this number, or add ม.2 to the school's class levels first."
+        ]
+    }
+    counts[1] = {"class_level": "ม.2", "male": 3, "female": 0}
+    with translation.override("en"), pytest.raises(Invalid) as exc:
+        other_school_headcount_save(
+            school=tree.other1, round_=rnd, closed=False, counts=counts, acting_user=lao_user
+        )
+    assert list(exc.value.errors) == ["counts.1.male"]
+    tree.other1.levels_taught = []
+    tree.other1.save()
+    errors = _grid_errors(tree, rnd, lao_user, {"9050100001": {"closed": False, "counts": counts[2:]}})
+    assert "(it teaches —)" in errors["9050100001.p1.male"][0]
+
+
+def test_levels_label_runs_and_singles():
+    assert levels_label(["m1", "p2", "p1", "p3"]) == "ป.1–ป.3, ม.1"
+    assert levels_label(["p1", "p3", "p5"]) == "ป.1, ป.3, ป.5"
+    assert levels_label(["k3", "p1"]) == "อ.3–ป.1"
+    assert levels_label([]) == ""
+
+
+def test_single_school_save_messages_and_keys(tree, rnd, lao_user):
+    with translation.override("en"), pytest.raises(Invalid) as exc:
+        other_school_headcount_save(
+            school=tree.other1, round_=rnd, closed=False, acting_user=lao_user,
+            counts=[{"class_level": "p1", "male": "x", "female": -1}],
+        )  # fmt: skip
+    assert exc.value.errors == {
+        "counts.0.male": ["Enter a number of learners using digits, for example 25."],
+        "counts.0.female": ["A count cannot be below 0."],
+    }
+    with pytest.raises(DomainError) as exc:
+        other_school_headcount_save(
+            school=tree.school1, round_=rnd, closed=False, counts=[], acting_user=lao_user
+        )
+    assert exc.value.code == "invalid_transition"
+    entry = other_school_headcount_save(
+        school=tree.other1, round_=rnd, closed=False, acting_user=lao_user,
+        counts=[{"class_level": "p1", "male": 2, "female": "3"}],
+    )  # fmt: skip
+    assert counts_of(tree.other1, rnd) == (False, {"p1": (2, 3)}) and entry.lao == tree.lao1
+    log = AuditLog.objects.get(action="other_headcounts_save")
+    assert log.object_ref == f"round:{rnd.pk}" and log.detail["schools"] == {
+        "9050100001": {"closed": False, "male": 2, "female": 3}
+    }
+
+
+def test_a_resave_rewrites_the_entry_and_who_saved_it(tree, rnd, lao_user, monkeypatch):
+    from lec.lib import generations
+
+    bumped = []
+    monkeypatch.setattr(generations, "bump", lambda kind, provinces: bumped.append((kind, list(provinces))))
+    other3 = org(Kind.OTHER_SCHOOL, tree.lao1, code="9050100003")
+    first = {
+        "9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 5, "female": 5}]},
+        other3.code: {"closed": True, "counts": []},
+    }
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=first, acting_user=None)
+    before = {e.school_id: e.updated_at for e in OtherSchoolEntry.objects.all()}
+    assert OtherSchoolEntry.objects.filter(entered_by=None).count() == 2
+    second = {
+        "9050100001": {"closed": True, "counts": []},
+        other3.code: {"closed": False, "counts": [{"class_level": "m1", "male": 1, "female": 0}]},
+    }
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=second, acting_user=lao_user)
+    assert counts_of(tree.other1, rnd) == (True, {}) and counts_of(other3, rnd) == (False, {"m1": (1, 0)})
+    for entry in OtherSchoolEntry.objects.all():
+        assert entry.entered_by == lao_user and entry.lao == tree.lao1
+        assert entry.updated_at > before[entry.school_id]
+    assert OtherSchoolCount.objects.count() == 1
+    assert bumped == [("other", [tree.p1.pk]), ("other", [tree.p1.pk])]
+
+
+def test_a_save_refuses_a_school_someone_else_saved_after_the_page_opened(tree, rnd, lao_user):
+    from schools.services import entry_version
+    from tests.factories import UserFactory
+
+    assert entry_version(None) == ""
+    other3 = org(Kind.OTHER_SCHOOL, tree.lao1, code="9050100003")
+    colleague = UserFactory(username="somchai", organisation=tree.lao1)
+    opened = {"9050100001": "", other3.code: ""}  # the page showed neither entered
+    entries = {
+        "9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 5, "female": 6}]},
+        other3.code: {"closed": False, "counts": [{"class_level": "p1", "male": 1, "female": 1}]},
+    }
+    other_school_headcounts_save(
+        lao=tree.lao1, round_=rnd, entries={"9050100001": entries["9050100001"]}, acting_user=colleague
+    )
+    theirs = OtherSchoolEntry.objects.get(school=tree.other1)
+    with translation.override("en"):
+        errors = _grid_errors(tree, rnd, lao_user, entries, versions=opened)
+        when = format_datetime(theirs.updated_at)
+    assert errors == {
+        "9050100001.closed": [
+            f"somchai saved this school's numbers (11 learners) at {when}, after you opened this page. "
+            "Check your numbers for this school, then save again to replace theirs."
+        ]
+    }
+    # with the version the page showed, the save goes through
+    versions = {"9050100001": entry_version(theirs), other3.code: ""}
+    assert (
+        other_school_headcounts_save(
+            lao=tree.lao1, round_=rnd, entries=entries, acting_user=lao_user, versions=versions
+        )
+        == 2
+    )
+    # a saver that is gone is "someone else"; a school the page did not show is not checked
+    OtherSchoolEntry.objects.filter(school=tree.other1).update(entered_by=None)
+    with translation.override("en"):
+        errors = _grid_errors(tree, rnd, lao_user, entries, versions={"9050100001": "stale"})
+    assert list(errors) == ["9050100001.closed"] and errors["9050100001.closed"][0].startswith(
+        "someone else saved this school's numbers (11 learners)"
+    )
