@@ -262,7 +262,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 # Sessions end after 30 idle minutes; lec.middleware.SessionIdleMiddleware pushes the end forward (once a minute).
 SESSION_COOKIE_AGE = 30 * 60
 # Sessions in the database, not Redis: users stay signed in through a Redis restart, and a web node holds none.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "lec.sessions"  # the db store, its read as one plain query (lec/sessions.py)
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -105,12 +105,17 @@ def learner_list(
 
 
 def learner_list_count(
-    organisation: Organisation, *, status, class_level=None, room=None, search=None
+    organisation: Organisation, *, status, class_level=None, room=None, search=None, live=None
 ) -> int | None:
     """The list's count from the counter table when the filters allow it (active learners by class level): a
-    province's or the department's list then never counts hundreds of thousands of rows. None otherwise."""
+    province's or the department's list then never counts hundreds of thousands of rows. None otherwise.
+    `live`: the organisation's `live_counts()` when the caller has them already (no second query)."""
     if (status or Status.ACTIVE) != Status.ACTIVE or room or clean_text(search):
         return None
+    if live is not None:
+        if not class_level:
+            return live["total"]
+        return next((row["total"] for row in live["rows"] if row["class_level"] == class_level), 0)
     qs = LearnerCount.objects.all()
     if organisation.is_institution:
         qs = qs.filter(organisation=organisation)
@@ -358,17 +363,19 @@ def transfer_out(transfer: Transfer, user) -> dict:
 
 
 def pending_transfer_counts(organisation: Organisation) -> dict:
-    """Pending transfers into and out of the institution (or its subtree), for the organisation page."""
-    pending = Transfer.objects.filter(state=Transfer.State.PENDING)
+    """Pending transfers into and out of the institution (or its subtree), for the organisation page: one
+    query (the roster pays it on every page)."""
+    from django.db.models import Count, Q
+
     if organisation.is_institution:
-        return {
-            "incoming": pending.filter(to_organisation=organisation).count(),
-            "outgoing": pending.filter(from_organisation=organisation).count(),
-        }
-    return {
-        "incoming": pending.filter(to_organisation__path__startswith=organisation.subtree_prefix).count(),
-        "outgoing": pending.filter(from_organisation__path__startswith=organisation.subtree_prefix).count(),
-    }
+        into, out_of = Q(to_organisation=organisation), Q(from_organisation=organisation)
+    else:
+        prefix = organisation.subtree_prefix
+        into = Q(to_organisation__path__startswith=prefix)
+        out_of = Q(from_organisation__path__startswith=prefix)
+    return Transfer.objects.filter(into | out_of, state=Transfer.State.PENDING).aggregate(
+        incoming=Count("pk", filter=into), outgoing=Count("pk", filter=out_of)
+    )
 
 
 def panel_summary(organisation: Organisation) -> dict:

@@ -56,8 +56,9 @@ def roster(request, code):
             created_at__gte=added.started_at or added.created_at, created_at__lte=added.finished_at
         )
     paginator = Paginator(qs, PAGE_SIZE)
+    counts = selectors.live_counts(org)
     known = selectors.learner_list_count(
-        org, status=status, class_level=class_level, room=room, search=search
+        org, status=status, class_level=class_level, room=room, search=search, live=counts
     )
     if added is not None:
         known = None
@@ -95,7 +96,7 @@ def roster(request, code):
             "rooms": selectors.rooms_of(org),
             "statuses": [(Status.ACTIVE.value, Status.ACTIVE.label), ("all", _("Every status"))]
             + [(r, Status(r).label) for r in LEAVE_REASONS],
-            "counts": selectors.live_counts(org),
+            "counts": counts,
             "actions": actions,
             "can_edit": org.is_institution and "edit_learners" in actions and not org.learners_locked,
             "pending": selectors.pending_transfer_counts(org) if org.is_institution else None,

@@ -28,7 +28,9 @@ def test_roster_page(world, client, django_assert_num_queries):
     tree, _round = world
     client.force_login(tree.users["school1"])
     client.get(f"/o/{tree.school1.code}/learners/")  # warm the session and caches
-    with django_assert_num_queries(12):
+    # 14 before issue 16: the two-factor gate reads a flag on the user row, pending transfers are one query, and
+    # the list count comes from the live counts the page reads anyway
+    with django_assert_num_queries(10):
         assert client.get(f"/o/{tree.school1.code}/learners/").status_code == 200
 
 

@@ -31,7 +31,30 @@ def all_rounds() -> QuerySet[Round]:
 
 
 def open_round() -> Round | None:
-    return all_rounds().filter(state=Round.State.OPEN).first()
+    """The open round (readable dates only), as `all_rounds().filter(state=OPEN).first()` would give it, in one
+    plain query: every page asks for it (the banner, and most views again), and compiling the ORM's seven
+    conditions cost five times what the query does (issue 16)."""
+    from django.db import connections, router
+
+    connection = connections[router.db_for_read(Round)]
+    ops, quote = connection.ops, connection.ops.quote_name
+    at, day = ops.adapt_datetimefield_value, ops.adapt_datefield_value
+    sql = (
+        f"SELECT * FROM {quote(Round._meta.db_table)} WHERE state = %s"
+        " AND opens_at >= %s AND opens_at < %s AND closes_at >= %s AND closes_at < %s"
+        " AND census_date >= %s AND census_date < %s ORDER BY id LIMIT 1"
+    )
+    params = [
+        Round.State.OPEN.value,
+        at(_LOW),
+        at(_HIGH),
+        at(_LOW),
+        at(_HIGH),
+        day(_LOW.date()),
+        day(_HIGH.date()),
+    ]
+    found = list(Round.objects.raw(sql, params))
+    return found[0] if found else None
 
 
 def banner_round() -> Round | None:

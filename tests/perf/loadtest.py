@@ -43,6 +43,11 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
 
+# The server runs in production mode, whose session cookie is `__Host-sessionid` (lec/settings.py); the prepared
+# sessions are made in this process (development settings, cookie `sessionid`) and sent under the server's name.
+PRODUCTION_SESSION_COOKIE = "__Host-sessionid"
+
+
 def prepare(ctx_limit: int, out) -> dict:
     """Sessions, tokens and targets for the simulated officers: institutions under open LAOs only, so every
     confirm can be followed by its LAO's unlock."""
@@ -112,7 +117,8 @@ def prepare(ctx_limit: int, out) -> dict:
 
     tag = AuditLog.objects.filter(action="loadtest_run").count() % 1000
     AuditLog.objects.create(action="loadtest_run", detail={"tag": tag})
-    data = {"round": rnd.id, "tag": tag, "institutions": [], "laos": [], "provinces": []}
+    data = {"round": rnd.id, "tag": tag, "institutions": [], "laos": [], "provinces": [],
+            "session_cookie": PRODUCTION_SESSION_COOKIE}  # fmt: skip
     for i, o in enumerate(insts):
         cdc = o.kind == Kind.CDC
         age, level = (3, "cdc3") if cdc else (8, "p2")
@@ -168,7 +174,8 @@ def warm_up(base: str, data: dict, n: int) -> None:
         for path, token, session in paths:
             if not path:
                 continue
-            headers = {"Authorization": f"Bearer {token}"} if token else {"Cookie": f"sessionid={session}"}
+            cookie = f"{PRODUCTION_SESSION_COOKIE}={session}"
+            headers = {"Authorization": f"Bearer {token}"} if token else {"Cookie": cookie}
             try:
                 with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=30):  # noqa: S310
                     pass

@@ -17,6 +17,7 @@ from locust.contrib.fasthttp import FastHttpUser
 DATA = json.loads(open(os.environ["LEC_LOADTEST_DATA"], encoding="utf-8").read())  # noqa: SIM115
 MAX_REQUESTS = int(os.environ.get("LEC_LOADTEST_MAX_REQUESTS", "0"))
 ROUND = DATA["round"]
+SESSION_COOKIE = DATA.get("session_cookie", "sessionid")
 _lock = threading.Lock()
 _pools = {k: itertools.cycle(DATA[k]) for k in ("institutions", "laos", "provinces")}
 _sent = itertools.count(1)
@@ -62,7 +63,7 @@ class _Officer(FastHttpUser):  # gevent HTTP client: less of the shared CPU for 
     def page(self, path, session, name):
         # The session cookie is Secure in production mode; over loopback http it is sent by hand.
         with self.client.get(
-            path, headers={"Cookie": f"sessionid={session}", "Accept-Language": "th"}, name=name,
+            path, headers={"Cookie": f"{SESSION_COOKIE}={session}", "Accept-Language": "th"}, name=name,
             allow_redirects=False, catch_response=True,
         ) as r:  # fmt: skip
             if r.status_code != 200:

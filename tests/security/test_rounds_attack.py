@@ -71,3 +71,19 @@ def test_a_stored_absurd_round_breaks_neither_the_list_nor_the_tick(tree, api):
     assert bad not in [r["id"] for r in response.json()]
     done = rounds_tick()
     assert (ok.pk, "opened") in done
+
+
+def test_the_open_round_query_skips_an_absurd_open_row_as_the_orm_filter_does(tree):
+    """open_round() is a plain query (issue 16): the same round as the ORM's readable() filter, the absurd row
+    never read (one round at most is open: a unique constraint)."""
+    from confirmations.selectors.rounds import all_rounds, open_round
+
+    assert open_round() is None
+    bad = _store_absurd_round()
+    Round.objects.filter(pk=bad).update(state=Round.State.OPEN)
+    assert open_round() is None  # open, but unreadable: not converted, not returned
+    Round.objects.filter(pk=bad).update(state=Round.State.PLANNED)
+    first = RoundFactory(state=Round.State.OPEN, academic_year=2570)
+    found = open_round()
+    assert found.pk == first.pk == all_rounds().filter(state=Round.State.OPEN).first().pk
+    assert (found.closes_at, found.census_date, found.name) == (first.closes_at, first.census_date, first.name)
