@@ -86,4 +86,8 @@ def test_the_open_round_query_skips_an_absurd_open_row_as_the_orm_filter_does(tr
     first = RoundFactory(state=Round.State.OPEN, academic_year=2570)
     found = open_round()
     assert found.pk == first.pk == all_rounds().filter(state=Round.State.OPEN).first().pk
-    assert (found.closes_at, found.census_date, found.name) == (first.closes_at, first.census_date, first.name)
+    assert (found.closes_at, found.census_date, found.name) == (
+        first.closes_at,
+        first.census_date,
+        first.name,
+    )
