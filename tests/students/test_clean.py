@@ -390,3 +390,12 @@ def test_learner_data_is_the_record_as_input(tree):
     assert list(data) == list(FIELDS) and data["room"] == "3/1" and data["class_level"] == "p1"
     cleaned, errors = learner_clean(organisation=tree.school1, data=data)
     assert errors == {} and cleaned["national_id"] == learner.national_id
+
+
+def test_blank_measures_are_none_and_small_ones_are_kept(tree):
+    cleaned, errors = clean(
+        tree.school1, weight_kg="", height_cm="0.5", disadvantage="poor", disability="autism"
+    )
+    assert errors == {}
+    assert cleaned["weight_kg"] is None and cleaned["height_cm"] == Decimal("0.5")
+    assert cleaned["disadvantage"] == "poor" and cleaned["disability"] == "autism"
