@@ -109,7 +109,16 @@ def access_organisation(user, code: str, action: str = "view_subtree", *, querys
         raise NotFound()
     if action != "view_subtree" and not can(user, action, organisation):
         raise Forbidden()
+    _remember_own(user, organisation)
     return organisation
+
+
+def _remember_own(user, organisation: Organisation) -> None:
+    """The user's own organisation, just loaded, is kept as `user.organisation` too: the page's menu asks for it
+    (a second query for the same row on every page of one's own organisation otherwise)."""
+    field = user.__class__.organisation.field  # __class__: request.user is a lazy object around the user
+    if organisation.pk == user.organisation_id and not field.is_cached(user):
+        field.set_cached_value(user, organisation)
 
 
 def require(user, action: str, organisation: Organisation) -> None:

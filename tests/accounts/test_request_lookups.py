@@ -80,3 +80,29 @@ def _perm(codename):
     from django.contrib.auth.models import Permission
 
     return Permission.objects.get(codename=codename, content_type__app_label="schools")
+
+
+def test_a_page_of_ones_own_organisation_loads_its_row_once(tree, django_assert_num_queries):
+    from accounts.models import User
+
+    user = User.objects.get(pk=tree.users["school1"].pk)
+    org = policy.access_organisation(user, tree.school1.code)
+    with django_assert_num_queries(0):
+        assert user.organisation is org  # kept from the access check, not loaded again
+    lao_user = User.objects.get(pk=tree.users["lao1"].pk)
+    child = policy.access_organisation(lao_user, tree.school1.code)  # a child: not the user's own
+    assert child.code == tree.school1.code
+    with django_assert_num_queries(1):
+        assert lao_user.organisation.code == tree.lao1.code
+
+
+def test_the_menu_of_ones_own_roster_does_not_load_the_organisation_again(tree, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(tree.users["school1"])
+    client.get(f"/o/{tree.school1.code}/learners/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/o/{tree.school1.code}/learners/").status_code == 200
+    loads = [q["sql"] for q in queries if 'FROM "schools_organisation"' in q["sql"]]
+    assert len(loads) == 1, loads
