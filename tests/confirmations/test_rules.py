@@ -429,3 +429,191 @@ def tree_user(organisation):
     from tests.factories import UserFactory
 
     return UserFactory(username=f"u_{organisation.code}", organisation=organisation)
+
+
+# written for mutation testing (docs/testing.md "Mutation testing") --------------------------------------------
+# What each transition records (events, requests, notifications), every refusal's exact message, and the bulk
+# unlock's result for each item.
+
+
+def _en(fn, *args, **kwargs):
+    from django.utils import translation
+
+    with translation.override("en"):
+        return fn(*args, **kwargs)
+
+
+def test_bulk_unlock_every_confirmed_scope_of_its_own_children_and_a_result_per_item(tree, rnd):
+    from confirmations.models import ConfirmationEvent as Event
+
+    confirm_lao1(tree, rnd)
+    enter(rnd, tree.other1, p1=(1, 1))
+    confirm(tree, rnd, "lao1", scope="other_schools")
+    for name in ("school4", "cdc2", "lao3"):
+        confirm(tree, rnd, name)
+    results = _en(
+        services.confirmation_bulk_unlock,
+        acting_user=tree.users["p1"], round_id=rnd.pk, parent=tree.p1, ip="10.1.2.3", reason="ตรวจสอบใหม่",
+        codes=["nope", tree.lao3.code, tree.lao1.code, tree.lao2.code],
+    )  # fmt: skip
+    assert [(r.code, r.name_th, r.scope, r.ok, r.error_code, r.detail) for r in results] == [
+        ("nope", "", "", False, "not_found", "Not found."),
+        (tree.lao3.code, "", "", False, "not_found", "Not found."),  # another province's LAO
+        (tree.lao1.code, tree.lao1.name_th, "learners", True, "", ""),
+        (tree.lao1.code, tree.lao1.name_th, "other_schools", True, "", ""),
+        (
+            tree.lao2.code,
+            tree.lao2.name_th,
+            "learners",
+            False,
+            "not_confirmed",
+            "This data is not confirmed.",
+        ),
+    ]
+    assert reload(tree.lao3).learners_locked
+    unlocks = Event.objects.filter(action="unlock")
+    assert sorted((e.organisation_id, e.scope, e.ip, e.reason) for e in unlocks) == [
+        (tree.lao1.pk, "learners", "10.1.2.3", "ตรวจสอบใหม่"),
+        (tree.lao1.pk, "other_schools", "10.1.2.3", "ตรวจสอบใหม่"),
+    ]
+
+
+@pytest.mark.parametrize("reason", ["", "  ", None])
+def test_bulk_unlock_needs_a_reason(tree, rnd, reason):
+    confirm_lao1(tree, rnd)
+    with pytest.raises(Invalid) as exc:
+        _en(services.confirmation_bulk_unlock, acting_user=tree.users["p1"], round_id=rnd.pk, parent=tree.p1,
+            codes=[tree.lao1.code], reason=reason)  # fmt: skip
+    assert exc.value.errors == {"reason": ["Give a reason."]}
+    assert reload(tree.lao1).learners_locked
+
+
+def test_approving_and_rejecting_record_who_when_why_and_tell_the_right_people(tree, rnd):
+    from django.utils import timezone
+
+    confirm(tree, rnd, "school1")
+    req = request(tree, rnd, "school1", reason=" มีนักเรียนย้ายเข้า ")
+    assert req.reason == "มีนักเรียนย้ายเข้า" and req.requested_by == tree.users["school1"]
+    before = timezone.now()
+    req = services.unlock_request_decide(
+        acting_user=tree.users["lao1"], request=req, approve=True, reason="ok"
+    )
+    req.refresh_from_db()
+    assert req.decided_by == tree.users["lao1"] and req.decided_at >= before and req.decision_reason == ""
+    events = list(ConfirmationEvent.objects.values_list("action", "reason", "actor_username"))
+    assert events == [
+        ("confirm", "", "u_school1"),
+        ("request_unlock", "มีนักเรียนย้ายเข้า", "u_school1"),
+        ("approve_request", "มีนักเรียนย้ายเข้า", "u_lao1"),
+        ("unlock", "มีนักเรียนย้ายเข้า", "u_lao1"),
+    ]
+    kinds = [
+        (kind, org, subject, reason.strip())
+        for kind, org, subject, reason in Notification.objects.order_by("id").values_list(
+            "kind", "organisation_id", "subject_id", "reason"
+        )
+    ]
+    assert kinds == [
+        ("confirmed", tree.lao1.pk, tree.school1.pk, ""),
+        ("unlock_requested", tree.lao1.pk, tree.school1.pk, "มีนักเรียนย้ายเข้า"),
+        ("request_approved", tree.school1.pk, tree.school1.pk, "มีนักเรียนย้ายเข้า"),
+    ]
+    confirm(tree, rnd, "school1")
+    req = request(tree, rnd, "school1")
+    req = services.unlock_request_decide(
+        acting_user=tree.users["lao1"], request=req, approve=False, reason=" ข้อมูลถูกต้อง "
+    )
+    assert req.decision_reason == "ข้อมูลถูกต้อง" and req.decided_at >= before
+    assert ConfirmationEvent.objects.last().reason == "ข้อมูลถูกต้อง"
+    note = Notification.objects.filter(kind="request_rejected").get()
+    assert (note.organisation, note.subject, note.scope) == (tree.school1, tree.school1, "learners")
+
+
+def test_a_confirmation_records_who_where_and_the_counts(tree, rnd):
+    counts(tree.school1, p1=(3, 2), m1=(0, 4))
+    conf = services.confirmation_confirm(
+        acting_user=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1, scope="learners",
+        ip="192.0.2.7",
+    )  # fmt: skip
+    assert conf.confirmed_by == tree.users["school1"] and conf.confirmed_at is not None
+    event = ConfirmationEvent.objects.get()
+    assert (event.actor, event.actor_username, event.ip, event.scope) == (
+        tree.users["school1"], "u_school1", "192.0.2.7", "learners")  # fmt: skip
+    s = tree.school1.pk
+    assert event.counts == {f"{s}:p1:male": 3, f"{s}:p1:female": 2, f"{s}:m1:female": 4}
+    assert sorted(HeadcountSnapshot.objects.values_list("class_level", "gender", "count")) == [
+        ("m1", "female", 4), ("p1", "female", 2), ("p1", "male", 3)]  # fmt: skip
+    note = Notification.objects.get()
+    assert (note.kind, note.organisation, note.subject) == ("confirmed", tree.lao1, tree.school1)
+
+
+def test_an_lao_confirmation_snapshots_its_other_schools_by_gender(tree, rnd):
+    confirm_lao1(tree, rnd)
+    event = ConfirmationEvent.objects.get(organisation=tree.lao1)
+    assert event.counts is None  # an LAO's learner counts are its institutions' snapshots
+    enter(rnd, tree.other1, p1=(5, 6), m2=(0, 1))
+    conf = confirm(tree, rnd, "lao1", scope="other_schools")
+    o = tree.other1.pk
+    assert sorted(conf.snapshot.values_list("school_id", "class_level", "gender", "count")) == [
+        (o, "m2", "female", 1), (o, "m2", "male", 0), (o, "p1", "female", 6), (o, "p1", "male", 5)]  # fmt: skip
+    assert reload(tree.lao1).other_schools_locked and reload(tree.lao1).learners_locked
+    unlock(tree, rnd, "p1", "lao1", scope="other_schools")
+    assert not reload(tree.lao1).other_schools_locked and reload(tree.lao1).learners_locked
+    assert not conf.snapshot.exists()
+
+
+def test_each_refusal_says_why(tree, rnd):
+    exc = _en(refused, "not_confirmed", unlock, tree, rnd, "lao1", "school1")
+    assert str(exc.message) == "This data is not confirmed."
+    confirm(tree, rnd, "school1")
+    exc = _en(refused, "already_confirmed", confirm, tree, rnd, "school1")
+    assert str(exc.message) == "This data is already confirmed."
+    request(tree, rnd, "school1")
+    exc = _en(refused, "already_pending", request, tree, rnd, "school1")
+    assert str(exc.message) == "An unlock request is already waiting for a decision."
+    req = UnlockRequest.objects.get()
+    services.unlock_request_decide(acting_user=tree.users["lao1"], request=req, approve=False, reason="no")
+    exc = _en(refused, "already_decided", services.unlock_request_decide, acting_user=tree.users["lao1"],
+              request=req, approve=True)  # fmt: skip
+    assert str(exc.message) == "This request has already been decided."
+    exc = _en(refused, "children_not_confirmed", confirm, tree, rnd, "lao1")
+    assert str(exc.message) == (
+        f"Every organisation under it must confirm first. Not yet confirmed: {tree.school2.code}, {tree.cdc1.code}"
+    ) and exc.extra["blockers"] == [tree.school2.code, tree.cdc1.code]
+    exc = _en(refused, "headcounts_missing", confirm, tree, rnd, "lao1", scope="other_schools")
+    assert str(exc.message) == (
+        f"Enter the headcounts of every other-affiliation school first: {tree.other1.code}"
+    ) and exc.extra["blockers"] == [tree.other1.code]
+    for name in ("school2", "cdc1", "lao1"):
+        confirm(tree, rnd, name)
+    exc = _en(refused, "parent_confirmed", unlock, tree, rnd, "lao1", "school1")
+    assert str(exc.message) == (
+        f"{tree.lao1.name_th} has confirmed its own data: ask the level above to unlock {tree.lao1.name_th} first."
+    )
+    with pytest.raises(Invalid) as invalid:
+        _en(unlock, tree, rnd, "p1", "lao1", reason=" ")
+    assert invalid.value.errors == {"reason": ["Give a reason."]}
+    with pytest.raises(Invalid) as invalid:
+        _en(confirm, tree, rnd, "school2", scope="other_schools")
+    assert invalid.value.errors == {"scope": ["This organisation does not confirm this scope."]}
+    with pytest.raises(Invalid) as invalid:
+        _en(confirm, tree, rnd, "school2", scope="everything")
+    assert invalid.value.errors == {"scope": ["Choose learners or other_schools."]}
+    with pytest.raises(Invalid) as invalid:
+        _en(services.confirmation_confirm, acting_user=tree.users["school4"], round_id=rnd.pk + 999,
+            organisation=tree.school4, scope="learners")  # fmt: skip
+    assert invalid.value.errors == {"round": ["No such round."]}
+    rounds.round_close(acting_user=tree.users["dept"], round_id=rnd.pk)
+    exc = _en(refused, "round_not_open", confirm, tree, rnd, "school4")
+    assert str(exc.message) == "The round is not open."
+
+
+def test_more_than_ten_blockers_are_cut_with_an_ellipsis(tree, rnd):
+    from tests.factories import org
+
+    for i in range(11):
+        org("school", tree.lao2, code=f"10503009{i:02d}")
+    exc = refused("children_not_confirmed", confirm, tree, rnd, "lao2")
+    assert len(exc.extra["blockers"]) == 12
+    named = str(exc.message).split(": ", 1)[1]
+    assert named.endswith(", " + exc.extra["blockers"][9] + " …") and named.count(",") == 9
