@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from confirmations import rounds, selectors, services
 from confirmations.models import (
@@ -617,3 +618,79 @@ def test_more_than_ten_blockers_are_cut_with_an_ellipsis(tree, rnd):
     assert len(exc.extra["blockers"]) == 12
     named = str(exc.message).split(": ", 1)[1]
     assert named.endswith(", " + exc.extra["blockers"][9] + " …") and named.count(",") == 9
+
+
+def test_only_a_pending_request_of_the_same_round_organisation_and_scope_blocks_a_new_one(tree, rnd):
+    from tests.factories import RoundFactory
+
+    confirm(tree, rnd, "school1")
+    confirm(tree, rnd, "school2")
+    earlier = RoundFactory(academic_year=2568, term=2, state="closed")
+    user = tree.users["school1"]
+    for org, round_, scope in [
+        (tree.school2, rnd, "learners"),  # another organisation
+        (tree.school1, earlier, "learners"),  # another round
+        (tree.lao1, rnd, "other_schools"),  # another scope (and organisation)
+    ]:
+        UnlockRequest.objects.create(
+            round=round_, organisation=org, scope=scope, reason="x", requested_by=user
+        )
+    UnlockRequest.objects.create(
+        round=rnd,
+        organisation=tree.school1,
+        scope="learners",
+        reason="x",
+        state="rejected",
+        requested_by=user,
+    )
+    req = request(tree, rnd, "school1")
+    assert req.state == "pending" and UnlockRequest.objects.filter(state="pending").count() == 4
+
+
+def test_a_racing_request_that_loses_on_the_unique_index_is_already_pending(tree, rnd, monkeypatch):
+    """Two requests that both passed the check: the loser meets the unique index and says already_pending."""
+    from confirmations.models import Action
+
+    confirm(tree, rnd, "school1")
+    rule = services.TRANSITIONS[Action.REQUEST_UNLOCK]
+    checks = tuple(c for c in rule.checks if c is not services._none_pending)
+    monkeypatch.setitem(
+        services.TRANSITIONS, Action.REQUEST_UNLOCK, services.Transition(rule.permission, checks, rule.effect)
+    )
+    request(tree, rnd, "school1")
+    exc = _en(refused, "already_pending", request, tree, rnd, "school1")
+    assert str(exc.message) == "An unlock request is already waiting for a decision."
+    assert UnlockRequest.objects.count() == 1
+
+
+def test_requests_and_decisions_keep_the_address_and_a_rejection_needs_a_reason(tree, rnd):
+    confirm(tree, rnd, "school1")
+    services.unlock_request_create(acting_user=tree.users["school1"], round_id=rnd.pk, organisation=tree.school1,
+                                   scope="learners", reason="r", ip="192.0.2.1")  # fmt: skip
+    req = UnlockRequest.objects.get()
+    with pytest.raises(Invalid):
+        services.unlock_request_decide(acting_user=tree.users["lao1"], request=req, approve=False)
+    services.unlock_request_decide(acting_user=tree.users["lao1"], request=req, approve=True, ip="192.0.2.2")
+    assert list(ConfirmationEvent.objects.values_list("action", "ip")) == [
+        ("confirm", None), ("request_unlock", "192.0.2.1"), ("approve_request", "192.0.2.2"),
+        ("unlock", "192.0.2.2")]  # fmt: skip
+
+
+def test_confirm_and_unlock_void_the_cached_confirmed_totals_of_the_province(tree, rnd, monkeypatch):
+    from lec.lib import generations
+
+    bumped = []
+    monkeypatch.setattr(generations, "bump", lambda kind, provinces: bumped.append((kind, list(provinces))))
+    confirm(tree, rnd, "school4")
+    unlock(tree, rnd, "lao3", "school4")
+    assert [b for b in bumped if b[0] == "confirmed"] == [
+        ("confirmed", [tree.p2.pk]),
+        ("confirmed", [tree.p2.pk]),
+    ]
+
+
+def test_reminders_go_when_the_close_is_near_at_the_time_given(tree, rnd, settings):
+    settings.LEC_REMINDER_DAYS = 3
+    assert services.round_send_reminders(round_id=rnd.pk) == 0  # 14 days left now
+    near = rnd.closes_at - timezone.timedelta(days=1)
+    assert services.round_send_reminders(round_id=rnd.pk, now=near) > 0
