@@ -143,6 +143,7 @@ def test_g_code_like_means_starting_with_g():
 
 def test_format_national_id_as_on_the_card():
     assert identity.format_national_id("1101700230708") == "1-1017-00230-70-8"
+    assert identity.format_national_id("3100000000004") == "3-1000-00000-00-4"
     assert identity.format_national_id(None) == ""
     assert identity.format_national_id("") == ""
     assert identity.format_national_id("110170023070") == "110170023070"  # 12 digits: as given
