@@ -399,3 +399,41 @@ def test_blank_measures_are_none_and_small_ones_are_kept(tree):
     assert errors == {}
     assert cleaned["weight_kg"] is None and cleaned["height_cm"] == Decimal("0.5")
     assert cleaned["disadvantage"] == "poor" and cleaned["disability"] == "autism"
+
+
+def test_a_date_that_does_not_parse_gives_the_parsers_message(tree):
+    from lec.lib.thai import DateParseError, parse_date
+
+    with pytest.raises(DateParseError) as parsed:
+        parse_date("31/02/2562")
+    _, errors = clean(tree.school1, birth_date="31/02/2562", enrolled_on="31/02/2562")
+    assert errors == {"birth_date": [str(parsed.value)], "enrolled_on": [str(parsed.value)]}
+
+
+def test_every_part_of_a_person_or_address_is_checked_after_a_bad_one(tree):
+    long = "ก" * 201
+    _, errors = en_clean(
+        tree.school1,
+        father={"income": "abc", "relation": long},
+        mother={"income": "-1", "relation": long},
+        guardian={"income": "10,000,001", "relation": long},
+        registered_address={"house_no": long, "postcode": long},
+    )
+    assert list(errors) == [
+        "father.income", "father.relation", "mother.income", "mother.relation", "guardian.income",
+        "guardian.relation", "registered_address.house_no", "registered_address.postcode",
+    ]  # fmt: skip
+
+
+def test_blank_and_small_incomes_and_a_blank_person(tree):
+    cleaned, errors = clean(
+        tree.school1,
+        father={"first_name": "สมศักดิ์", "income": "", "phone": "0811111111"},
+        mother={"income": "0"},
+        guardian={"income": "0.5"},
+        current_address="",
+    )
+    assert errors == {}
+    assert cleaned["father"]["income"] is None and cleaned["father"]["phone"] == "0811111111"
+    assert cleaned["mother"]["income"] == 0 and cleaned["guardian"]["income"] == 0.5
+    assert cleaned["current_address"] is None
