@@ -694,3 +694,33 @@ def test_reminders_go_when_the_close_is_near_at_the_time_given(tree, rnd, settin
     assert services.round_send_reminders(round_id=rnd.pk) == 0  # 14 days left now
     near = rnd.closes_at - timezone.timedelta(days=1)
     assert services.round_send_reminders(round_id=rnd.pk, now=near) > 0
+
+
+def test_only_the_parents_learner_confirmation_of_this_round_stops_an_unlock(tree, rnd):
+    from tests.factories import RoundFactory
+
+    earlier = RoundFactory(academic_year=2568, term=2, state="closed")
+    Confirmation.objects.create(round=earlier, organisation=tree.lao1, scope="learners", state="confirmed")
+    enter(rnd, tree.other1, p1=(1, 1))
+    confirm(tree, rnd, "lao1", scope="other_schools")  # the LAO's other scope
+    confirm(tree, rnd, "school1")
+    assert unlock(tree, rnd, "lao1", "school1").state == "open"
+
+
+def test_snapshots_hold_only_this_organisations_and_this_rounds_numbers(tree, rnd):
+    from tests.factories import RoundFactory
+
+    counts(tree.school1, p1=(3, 2))
+    counts(tree.school2, p1=(7, 7))
+    conf = confirm(tree, rnd, "school1")
+    assert conf.organisation.learners_locked is True  # the object handed back shows the lock
+    assert sorted(conf.snapshot.values_list("school_id", "gender", "count")) == [
+        (tree.school1.pk, "female", 2), (tree.school1.pk, "male", 3)]  # fmt: skip
+    earlier = RoundFactory(academic_year=2568, term=2, state="closed")
+    enter(earlier, tree.other1, m1=(9, 9))
+    enter(rnd, tree.other2, m1=(8, 8))  # another LAO's school
+    enter(rnd, tree.other1, p2=(1, 0))
+    conf = confirm(tree, rnd, "lao1", scope="other_schools")
+    assert conf.organisation.other_schools_locked is True
+    assert sorted(conf.snapshot.values_list("school_id", "class_level", "gender", "count")) == [
+        (tree.other1.pk, "p2", "female", 0), (tree.other1.pk, "p2", "male", 1)]  # fmt: skip
