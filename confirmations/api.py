@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 from accounts import policy
 from lec.lib.errors import NotFound, invalid
 from lec.lib.net import client_ip
-from lec.lib.schemas import ERRORS, ERRORS_409, MAX_PAGE
+from lec.lib.schemas import ERRORS, ERRORS_409, MAX_PAGE, validated_json
 from schools.models import Round
 
 from . import rounds as round_services
@@ -193,7 +193,7 @@ def _round(round_id: int | None) -> Round:
         if found is None:
             raise invalid("round", _("Name a round: no round is open."))
         return found
-    found = Round.objects.filter(pk=round_id).first()
+    found = selectors.round_by_id(round_id)
     if found is None:
         raise NotFound(_("There is no such round."))
     return found
@@ -250,7 +250,7 @@ def confirmation_get(request, code: str, round_id: int | None = Query(None, alia
     detail["scopes"] = {
         s: (_conf_out(c) if s in detail["applicable"] else None) for s, c in detail["scopes"].items()
     }
-    return detail
+    return validated_json(ConfirmationOut, detail)
 
 
 @router.post("/organisations/{code}/confirm", response={200: ConfOut, **ERRORS_409})
@@ -382,4 +382,6 @@ def headcounts(
     by: Literal["class_level", "child"] = Query("class_level"),
 ):
     org = policy.access_organisation(request.user, organisation)
-    return selectors.headcounts(_round(round_id), org, source=source, scope=scope, by=by)
+    return validated_json(
+        HeadcountsOut, selectors.headcounts(_round(round_id), org, source=source, scope=scope, by=by)
+    )

@@ -6,7 +6,7 @@ from ninja import Query, Router, Status
 from accounts import policy
 from lec.lib.errors import Forbidden, invalid
 from lec.lib.net import client_ip
-from lec.lib.schemas import ERRORS, ERRORS_409, MAX_PAGE
+from lec.lib.schemas import ERRORS, ERRORS_409, MAX_PAGE, validated_json
 from schools.models import Kind, Organisation
 
 from . import lookups, selectors, services
@@ -66,7 +66,9 @@ def learners(
     if by_identity:
         lookups.record(request.user, purpose="api_search", value=search, organisation=org, ip=ip, found=count)
     selectors.learner_list_read_logged(request.user, org, rows, ip=ip, page=page, status=status)
-    return {"count": count, "results": [selectors.learner_out(lr, masker) for lr in rows]}
+    return validated_json(
+        LearnerList, {"count": count, "results": [selectors.learner_out(lr, masker) for lr in rows]}
+    )
 
 
 @router.post("/organisations/{code}/learners", response={201: LearnerOut, **ERRORS_409})
