@@ -85,6 +85,9 @@ def test_an_active_superuser_may_do_everything_everywhere(tree):
         policy.can(root, action, org) for action in ACTIONS for org in (tree.p2, tree.school4, tree.dept)
     )
     assert policy.visible_organisations(root).count() == 14
+    from schools.models import Organisation
+
+    assert Organisation.objects.filter(policy.visibility_q(root)).count() == 14
     assert policy.granted_actions(root) == list(ACTIONS)
     assert policy.actions_on(root, None) == list(ACTIONS)
     assert policy.actions_on(root, tree.cdc2) == list(ACTIONS)
