@@ -78,6 +78,7 @@ def test_national_actions_belong_to_the_department_only(tree, action):
 # Written for mutation testing (docs/testing.md "Mutation testing"): the superuser, a missing user or
 # organisation, a user without grants, grants on two subtrees, and access through a narrowed queryset.
 def test_an_active_superuser_may_do_everything_everywhere(tree):
+    from schools.models import Organisation
     from tests.factories import UserFactory
 
     root = UserFactory(username="root", is_superuser=True)
@@ -85,8 +86,6 @@ def test_an_active_superuser_may_do_everything_everywhere(tree):
         policy.can(root, action, org) for action in ACTIONS for org in (tree.p2, tree.school4, tree.dept)
     )
     assert policy.visible_organisations(root).count() == 14
-    from schools.models import Organisation
-
     assert Organisation.objects.filter(policy.visibility_q(root)).count() == 14
     assert policy.granted_actions(root) == list(ACTIONS)
     assert policy.actions_on(root, None) == list(ACTIONS)
