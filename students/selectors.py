@@ -44,9 +44,11 @@ def count_differences() -> tuple[int, list[str]]:
 # ---------------------------------------------------------------------------------------------------------
 # Learners as the caller may see them
 
-ROSTER_FIELDS = (
+OWN_ROSTER_FIELDS = (
     "id", "organisation_id", "national_id", "g_code", "prefix", "first_name", "last_name", "gender",
     "birth_date", "class_level", "level_order", "room", "student_number", "status", "left_on", "version",
+)  # fmt: skip
+ROSTER_FIELDS = OWN_ROSTER_FIELDS + (
     "organisation__code", "organisation__name_th", "organisation__path", "organisation__parent_id",
     "organisation__kind",
 )  # fmt: skip
@@ -56,7 +58,7 @@ def subtree_learners(organisation: Organisation):
     """Learners whose institution is `organisation` or under it (the caller has checked view_subtree)."""
     qs = Learner.objects.all()
     if organisation.is_institution:
-        return qs.filter(organisation=organisation)
+        return organisation.learners.all()  # each row's `organisation` is this object: no join, no reload
     if organisation.kind == Kind.DEPARTMENT:
         return qs  # every institution sits under the one department
     return qs.filter(organisation__path__startswith=organisation.subtree_prefix)
@@ -74,7 +76,10 @@ def learner_list(
     """The roster (an institution) or the subtree list (LAO, province, department), in api.md order:
     class level (domain.md order), room, last name, first name, id. `search` matches a name substring, or an
     exact identity for callers who see identities unmasked."""
-    qs = subtree_learners(organisation).select_related("organisation").only(*ROSTER_FIELDS)
+    if organisation.is_institution:  # the rows' organisation is `organisation` itself (subtree_learners)
+        qs = subtree_learners(organisation).only(*OWN_ROSTER_FIELDS)
+    else:
+        qs = subtree_learners(organisation).select_related("organisation").only(*ROSTER_FIELDS)
     status = status or Status.ACTIVE
     if status != "all":
         qs = qs.filter(status=status)
@@ -154,13 +159,20 @@ def identity_search(user, organisation: Organisation, value: str) -> list[Learne
 
 def live_counts(organisation: Organisation) -> dict:
     """Live active learners per class level × gender over the subtree, from the counter table."""
-    qs = LearnerCount.objects.filter(count__gt=0)
-    if organisation.is_institution:
-        qs = qs.filter(organisation=organisation)
+    if organisation.is_institution:  # every roster page: one plain query (issue 16)
+        found = _plain(
+            f"SELECT class_level, gender, SUM(count) FROM {LearnerCount._meta.db_table}"
+            " WHERE organisation_id = %s AND count > 0 GROUP BY class_level, gender",
+            [organisation.pk],
+            model=LearnerCount,
+        )
     else:
-        qs = qs.filter(organisation__path__startswith=organisation.subtree_prefix)
+        qs = LearnerCount.objects.filter(
+            count__gt=0, organisation__path__startswith=organisation.subtree_prefix
+        )
+        found = qs.values_list("class_level", "gender").annotate(n=Sum("count")).order_by()
     rows: dict[str, dict] = {}
-    for level, gender, n in qs.values_list("class_level", "gender").annotate(n=Sum("count")).order_by():
+    for level, gender, n in found:
         row = rows.setdefault(level, {"class_level": level, "male": 0, "female": 0, "total": 0})
         row[gender] += n
         row["total"] += n
@@ -175,16 +187,27 @@ def live_counts(organisation: Organisation) -> dict:
     }
 
 
+def _plain(sql: str, params: list, *, model) -> list[tuple]:
+    """Rows of a plain query on the database the router reads `model` from: for the few small reads every page
+    makes, whose ORM building and compiling cost more than PostgreSQL's answer."""
+    from django.db import connections, router
+
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def rooms_of(organisation: Organisation) -> list[str]:
+    """The rooms of an institution's active learners, in order (the roster's room filter)."""
     if not organisation.is_institution:
         return []
-    return list(
-        Learner.objects.filter(organisation=organisation, status=Status.ACTIVE)
-        .exclude(room="")
-        .values_list("room", flat=True)
-        .distinct()
-        .order_by("room")
+    found = _plain(
+        f"SELECT DISTINCT room FROM {Learner._meta.db_table}"
+        " WHERE organisation_id = %s AND status = %s AND room <> '' ORDER BY room",
+        [organisation.pk, Status.ACTIVE.value],
+        model=Learner,
     )
+    return [room for (room,) in found]
 
 
 # ---------------------------------------------------------------------------------------------------------
