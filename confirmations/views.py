@@ -72,7 +72,6 @@ def _dashboard_context(request, org, round_, bulk_form=None) -> dict:
         "closed": round_ is not None and round_.state == Round.State.CLOSED,
         "actions": set(policy.actions_on(request.user, org)),
         "may_unlock_children": bool(board.children) and policy.can(request.user, "unlock_children", board.children[0].org),
-        "rounds": selectors.rounds()[:12],
         "progress": (progress := home.progress(board)),
         "chart": _chart(progress),
         "bulk_form": bulk_form,

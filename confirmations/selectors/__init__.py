@@ -3,7 +3,7 @@ takes part in which scope (participation), dashboards, headcounts, changes since
 unlock requests. Callers write `selectors.dashboard(...)`; the names below are the package's whole surface."""
 
 from .changes import changes_since_confirmation, snapshot_differences
-from .dashboard import ChildRow, Dashboard, confirmation_detail, dashboard
+from .dashboard import ChildRow, Dashboard, confirmation_detail, dashboard, round_by_id
 from .events import events_for, unlock_requests_for
 from .headcounts import confirm_warnings, headcounts, level_gender_counts
 from .participation import blockers, confirmed_scopes, missed, scopes_of, unconfirmed_organisation_ids
@@ -25,6 +25,7 @@ __all__ = [
     "level_gender_counts",
     "missed",
     "open_round",
+    "round_by_id",
     "rounds",
     "scopes_of",
     "snapshot_differences",

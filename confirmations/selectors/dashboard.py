@@ -8,11 +8,13 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Count, Q
 
+from accounts.models import User
 from schools.models import Kind, Organisation, OtherSchoolCount, OtherSchoolEntry, Round
 from students.models import LearnerCount
 
 from .. import totals
 from ..models import Confirmation, ConfirmationEvent, HeadcountSnapshot, Scope, UnlockRequest
+from . import plain
 from .participation import CONFIRMED, INSTITUTIONS, blockers, scopes_of
 
 OPEN = Confirmation.State.OPEN
@@ -96,14 +98,7 @@ def dashboard(round_: Round | None, org: Organisation, *, kinds=None, detail=Tru
     children = _children(round_, org, kinds, detail)
     # with every active child here, which scopes apply follows from their kinds (scopes_of without a query)
     applicable = scopes_of(org) if kinds else _scopes(org, {c.kind for c, _facts in children})
-    own = {}
-    if round_ is not None:
-        own = {
-            c.scope: c
-            for c in Confirmation.objects.filter(round=round_, organisation=org).select_related(
-                "confirmed_by"
-            )
-        }
+    own = _own_confirmations(round_, org) if round_ is not None else {}
     scopes = {s: own.get(s) for s in applicable}
     board = Dashboard(round_, org, scopes, applicable, [], {}, [], {})
     if round_ is None:
@@ -125,13 +120,15 @@ def dashboard(round_: Round | None, org: Organisation, *, kinds=None, detail=Tru
     elif org.kind == Kind.PROVINCE:
         _province_progress(children, rows, board)
     elif org.kind == Kind.DEPARTMENT:
-        if detail:
+        if detail and _department_cached():
+            _department_rows(round_, rows, board)
+        elif detail:
             _department_progress(round_, org, rows, board)
         for row in rows.values():
             row.learners = row.learners or OPEN
         board.total = len(rows)
         board.done = sum(1 for r in rows.values() if r.learners == CONFIRMED)
-    if detail and totals.child_key(org):
+    if detail and totals.child_key(org) and not (org.kind == Kind.DEPARTMENT and _department_cached()):
         _child_totals(round_, org, children, rows, board)
     if detail:
         _pending_requests(round_, org, rows, board)
@@ -228,44 +225,25 @@ def _children_query(names: tuple[str, ...]):
     key = (connection.vendor, names)
     if key in _QUERIES:
         return _QUERIES[key]
-    q = connection.ops.quote_name
     tables = {
         "conf": Confirmation, "event": ConfirmationEvent, "entry": OtherSchoolEntry, "lcount": LearnerCount,
         "ocount": OtherSchoolCount, "snap": HeadcountSnapshot, "org": Organisation,
     }  # fmt: skip
-    tables = {k: q(m._meta.db_table) for k, m in tables.items()}
-    fields = Organisation._meta.concrete_fields
-    cols, converters = [], []
-
-    def convert_like(field, alias):
-        col = field.get_col(alias)
-        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        if found:
-            converters.append((len(cols), _converter(found, col)))
-
-    for field in fields:
-        convert_like(field, "o")
-        cols.append(f"o.{q(field.column)}")
-    for name in names:
+    tables = {k: plain.table(m) for k, m in tables.items()}
+    org_cols, ((_model, attnames),), org_converters = plain.columns(((Organisation, "o"),))
+    cols, converters = [org_cols], list(org_converters)
+    for i, name in enumerate(names):
         if name in _DATETIME_FACTS:
-            model, attr = _DATETIME_FACTS[name]
-            convert_like(model._meta.get_field(attr), "c")
+            convert = plain.converter(*_DATETIME_FACTS[name])
+            if convert:
+                converters.append((len(attnames) + i, convert))
         cols.append(_FACT_SQL[name][0].format(**tables))
     sql = (
         f"SELECT {', '.join(cols)} FROM {tables['org']} o WHERE o.parent_id = %s AND o.is_active = %s"
         "{kinds} ORDER BY o.kind, o.code"
     )
-    _QUERIES[key] = (sql, [f.attname for f in fields], converters)
+    _QUERIES[key] = (sql, attnames, converters)
     return _QUERIES[key]
-
-
-def _converter(functions, col):
-    def convert(value):
-        for function in functions:
-            value = function(value, col, connection)
-        return value
-
-    return convert
 
 
 def _children(
@@ -360,16 +338,60 @@ def _child_totals(round_: Round, org: Organisation, children: list, rows: dict, 
     board.confirmed_total = sum(r.confirmed_total for r in rows.values())
 
 
+def _own_confirmations(round_: Round, org: Organisation) -> dict:
+    """{scope: Confirmation} of `org` in the round, each with its confirmed_by user loaded (one plain query)."""
+    own = {}
+    for conf, user in plain.select(
+        ((Confirmation, "c"), (User, "u")),
+        f"FROM {plain.table(Confirmation)} c LEFT JOIN {plain.table(User)} u ON u.id = c.confirmed_by_id "
+        "WHERE c.round_id = %s AND c.organisation_id = %s",
+        [round_.pk, org.pk],
+    ):
+        Confirmation.confirmed_by.field.set_cached_value(conf, user)
+        own[conf.scope] = conf
+    return own
+
+
 def _pending_requests(round_: Round, org: Organisation, rows: dict, board: Dashboard) -> None:
-    """Unlock requests: the children's (to decide) and this organisation's own."""
-    for req in UnlockRequest.objects.filter(
-        Q(organisation__parent=org) | Q(organisation=org), round=round_, state=UnlockRequest.State.PENDING
-    ).select_related("organisation", "requested_by"):
+    """Unlock requests waiting: the children's (to decide) and this organisation's own, newest first (as
+    UnlockRequest.Meta.ordering), each with its organisation and requester loaded (one plain query)."""
+    found = plain.select(
+        ((UnlockRequest, "r"), (Organisation, "o"), (User, "u")),
+        f"FROM {plain.table(UnlockRequest)} r JOIN {plain.table(Organisation)} o ON o.id = r.organisation_id "
+        f"JOIN {plain.table(User)} u ON u.id = r.requested_by_id "
+        "WHERE r.round_id = %s AND r.state = %s AND (o.parent_id = %s OR r.organisation_id = %s) "
+        "ORDER BY r.requested_at DESC, r.id DESC",
+        [round_.pk, UnlockRequest.State.PENDING, org.pk, org.pk],
+    )
+    for req, req_org, user in found:
+        UnlockRequest.organisation.field.set_cached_value(req, req_org)
+        UnlockRequest.requested_by.field.set_cached_value(req, user)
         if req.organisation_id == org.id:
             board.own_pending[req.scope] = req
         elif req.organisation_id in rows:
             rows[req.organisation_id].pending.append(req)
             board.pending.append(req)
+
+
+def _department_cached() -> bool:
+    return all(totals.cacheable(part) for part in totals.PARTS)
+
+
+def _department_rows(round_, rows: dict, board: Dashboard) -> None:
+    """The department's provinces: totals and x/y of each province's participating LAOs fully confirmed, from
+    one cached entry per province (confirmations.totals.department_rows)."""
+    pids = list(rows)
+    for pid, found in totals.department_rows(round_, pids, _lao_progress, gens=totals.counters(pids)).items():
+        row = rows[pid]
+        row.live_total, row.other_total, row.confirmed_total = (
+            found["live"],
+            found["live_other"],
+            found["confirmed"],
+        )
+        row.total, row.done = found["progress"]
+    board.live_total = sum(r.live_total for r in rows.values())
+    board.other_total = sum(r.other_total for r in rows.values())
+    board.confirmed_total = sum(r.confirmed_total for r in rows.values())
 
 
 def _department_progress(round_, org: Organisation, rows: dict, board: Dashboard) -> None:
@@ -460,6 +482,16 @@ def _lao_progress(round_, province_ids: list[int]) -> dict[int, tuple[int, int]]
             out[d["province_id"]][0] += 1
             out[d["province_id"]][1] += int(applies <= have.get(lao_id, set()))
     return {p: (t, d) for p, (t, d) in out.items()}
+
+
+def round_by_id(round_id: int) -> Round | None:
+    """Round.objects.filter(pk=round_id).first() (the round an API call names, dated or not) in one plain query;
+    None for an id past the column's range, as the ORM answers it."""
+    low, high = connection.ops.integer_field_range(Round._meta.pk.get_internal_type())
+    if (low is not None and round_id < low) or (high is not None and round_id > high):
+        return None
+    found = plain.select(((Round, "r"),), f"FROM {plain.table(Round)} r WHERE r.id = %s", [round_id])
+    return found[0][0] if found else None
 
 
 def confirmation_detail(round_: Round, org: Organisation) -> dict:

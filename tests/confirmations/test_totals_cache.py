@@ -160,3 +160,51 @@ def test_department_progress_follows_lao_confirmations(cached, rnd, django_captu
     rows, _board = progress()
     assert (rows, _board) == progress(use_cache=False)
     assert rows[tree.p1.code] == (2, 1)  # lao1 confirmed both scopes; lao2 has not
+
+
+def test_department_dashboard_rows_follow_every_kind_of_write(
+    cached, rnd, django_capture_on_commit_callbacks
+):
+    """The department's rows are one cached entry per province (totals.department_rows), keyed on the province's
+    live, other and confirmed counters: each kind of write must show on the next read, as the tables say."""
+    from schools import services as school_services
+    from students import services as learner_services
+
+    tree = cached
+
+    def rows(use_cache=True):
+        saved = generations.BUMPED
+        if not use_cache:
+            generations.BUMPED = frozenset()
+        try:
+            board = selectors.dashboard(rnd, tree.dept)
+        finally:
+            generations.BUMPED = saved
+        got = {
+            r.org.code: (r.live_total, r.other_total, r.confirmed_total, r.total, r.done)
+            for r in board.children
+        }
+        return got, (board.live_total, board.other_total, board.confirmed_total)
+
+    counts(tree.school4, m1=(5, 5))
+    first = rows()  # cached now, under the current counters
+    assert first == rows(use_cache=False)
+    payload = {"prefix": "เด็กหญิง", "first_name": "ทดสอบ", "last_name": "แคช", "birth_date": "2018-01-15",
+               "class_level": "p2", "national_id": "1101700203450"}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        learner_services.learner_create(
+            organisation=tree.school4, data=payload, acting_user=tree.users["school4"]
+        )
+    after_learner = rows()
+    assert after_learner == rows(use_cache=False) and after_learner[1][0] == first[1][0] + 1
+    with django_capture_on_commit_callbacks(execute=True):
+        school_services.other_school_headcount_save(
+            school=tree.other2, round_=rnd, closed=False, counts=[{"class_level": "p1", "male": 4, "female": 3}],
+            acting_user=tree.users["lao2"],
+        )  # fmt: skip
+    after_entry = rows()
+    assert after_entry == rows(use_cache=False) and after_entry[1][1] == first[1][1] + 7
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(tree, rnd, "school4")
+    after_confirm = rows()
+    assert after_confirm == rows(use_cache=False) and after_confirm[1][2] > first[1][2]
