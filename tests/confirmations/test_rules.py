@@ -724,3 +724,15 @@ def test_snapshots_hold_only_this_organisations_and_this_rounds_numbers(tree, rn
     assert conf.organisation.other_schools_locked is True
     assert sorted(conf.snapshot.values_list("school_id", "class_level", "gender", "count")) == [
         (tree.other1.pk, "p2", "female", 0), (tree.other1.pk, "p2", "male", 1)]  # fmt: skip
+
+
+def test_notices_name_the_round_and_a_province_confirming_tells_no_one_above(tree, rnd):
+    for name in ("school4", "cdc2", "lao3", "p2"):
+        confirm(tree, rnd, name)
+    notes = Notification.objects.order_by("id")
+    assert [(n.kind, n.organisation_id, n.subject_id) for n in notes] == [
+        ("confirmed", tree.lao3.pk, tree.school4.pk),
+        ("confirmed", tree.lao3.pk, tree.cdc2.pk),
+        ("confirmed", tree.p2.pk, tree.lao3.pk),
+    ]  # the department is not told of a province's confirmation
+    assert {n.round_id for n in notes} == {rnd.pk} and {n.scope for n in notes} == {"learners"}
