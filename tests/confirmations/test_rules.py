@@ -736,3 +736,12 @@ def test_notices_name_the_round_and_a_province_confirming_tells_no_one_above(tre
         ("confirmed", tree.p2.pk, tree.lao3.pk),
     ]  # the department is not told of a province's confirmation
     assert {n.round_id for n in notes} == {rnd.pk} and {n.scope for n in notes} == {"learners"}
+
+
+def test_a_pending_request_for_one_scope_does_not_block_the_other(tree, rnd):
+    confirm_lao1(tree, rnd)
+    enter(rnd, tree.other1, p1=(1, 1))
+    confirm(tree, rnd, "lao1", scope="other_schools")
+    request(tree, rnd, "lao1", scope="learners")
+    req = request(tree, rnd, "lao1", scope="other_schools")
+    assert req.state == "pending" and UnlockRequest.objects.filter(state="pending").count() == 2
