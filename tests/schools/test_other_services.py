@@ -13,6 +13,7 @@ from schools import selectors
 from schools.models import Kind, Organisation, OtherSchoolCount, OtherSchoolEntry, Round
 from schools.services import (
     CountError,
+    entry_version,
     levels_label,
     other_school_add,
     other_school_close,
@@ -474,7 +475,6 @@ def test_a_resave_rewrites_the_entry_and_who_saved_it(tree, rnd, lao_user, monke
 
 
 def test_a_save_refuses_a_school_someone_else_saved_after_the_page_opened(tree, rnd, lao_user):
-    from schools.services import entry_version
     from tests.factories import UserFactory
 
     assert entry_version(None) == ""
@@ -513,3 +513,70 @@ def test_a_save_refuses_a_school_someone_else_saved_after_the_page_opened(tree, 
     assert list(errors) == ["9050100001.closed"] and errors["9050100001.closed"][0].startswith(
         "someone else saved this school's numbers (11 learners)"
     )
+
+
+def test_a_new_rounds_save_leaves_the_previous_rounds_entry_and_its_versions_alone(tree, rnd, lao_user):
+    """Entries, versions and the refusal's figures are per round: the school's entry of an earlier round is
+    neither rewritten, nor taken for this round's when checking what the page showed."""
+    from tests.factories import UserFactory
+
+    old = make_round(year=2568, term=2, state="closed")
+    OtherSchoolEntry.objects.create(round=old, school=tree.other1, lao=tree.lao1, closed=False)
+    OtherSchoolCount.objects.create(
+        entry=OtherSchoolEntry.objects.get(round=old), class_level="m3", male=50, female=50
+    )
+    entries = {"9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 1, "female": 2}]}}
+    other_school_headcounts_save(
+        lao=tree.lao1, round_=rnd, entries=entries, acting_user=lao_user, versions={"9050100001": ""}
+    )
+    assert counts_of(tree.other1, old) == (False, {"m3": (50, 50)})
+    assert counts_of(tree.other1, rnd) == (False, {"p1": (1, 2)})
+    # a colleague saves this round after the page opened: the refusal gives this round's saver and total
+    opened = {"9050100001": entry_version(OtherSchoolEntry.objects.get(round=rnd))}
+    colleague = UserFactory(username="somsri", organisation=tree.lao1)
+    entries2 = {"9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 3, "female": 3}]}}
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries2, acting_user=colleague)
+    errors = _grid_errors(tree, rnd, lao_user, entries, versions=opened)
+    assert errors["9050100001.closed"][0].startswith("somsri saved this school's numbers (6 learners)")
+
+
+def test_a_version_for_an_entry_that_is_gone_is_refused_as_someone_elses(tree, rnd, lao_user):
+    entries = {"9050100001": {"closed": True, "counts": []}}
+    errors = _grid_errors(tree, rnd, lao_user, entries, versions={"9050100001": "2026-06-01T00:00:00+00:00"})
+    assert errors == {
+        "9050100001.closed": [
+            "someone else saved this school's numbers (0 learners) at , after you opened this page. Check your "
+            "numbers for this school, then save again to replace theirs."
+        ]
+    }
+
+
+def test_a_resave_records_the_saving_lao_and_hands_back_the_entry_as_saved(tree, rnd, lao_user):
+    entry = other_school_headcount_save(
+        school=tree.other1, round_=rnd, closed=True, counts=[], acting_user=lao_user
+    )
+    OtherSchoolEntry.objects.filter(pk=entry.pk).update(lao=tree.lao2)  # as if recorded under another LAO
+    entry = other_school_headcount_save(
+        school=tree.other1, round_=rnd, closed=False, acting_user=lao_user,
+        counts=[{"class_level": "p1", "male": 1, "female": 0}],
+    )  # fmt: skip
+    assert entry.closed is False
+    assert OtherSchoolEntry.objects.get(pk=entry.pk).lao == tree.lao1
+
+
+def test_the_audit_row_names_the_saver_and_the_lao_saved_for(tree, rnd):
+    """An officer with a grant on a second LAO saves its grid: the row is about that LAO, not the officer's own."""
+    from django.contrib.auth.models import Permission
+
+    from accounts import policy
+    from accounts.models import OrganisationUserObjectPermission
+
+    user = tree.users["lao1"]
+    for codename in ("view_subtree", "edit_other_schools"):
+        perm = Permission.objects.get(codename=codename, content_type__app_label="schools")
+        OrganisationUserObjectPermission.objects.create(user=user, permission=perm, content_object=tree.lao2)
+    policy.forget(user)
+    entries = {"9050300001": {"closed": True, "counts": []}}
+    other_school_headcounts_save(lao=tree.lao2, round_=rnd, entries=entries, acting_user=user)
+    log = AuditLog.objects.get(action="other_headcounts_save")
+    assert (log.user, log.organisation) == (user, tree.lao2)
