@@ -158,3 +158,21 @@ def test_actions_on_and_full_identity_for_a_school(tree):
     assert policy.actions_on(user, None) == []
     assert policy.sees_full_identity(user, tree.school1) is True
     assert policy.sees_full_identity(user, tree.school2) is False
+
+
+def test_access_keeps_the_users_own_organisation_loaded_but_never_a_child_or_over_one_loaded(
+    tree, django_assert_num_queries
+):
+    from accounts.models import User
+
+    user = User.objects.get(pk=tree.users["school1"].pk)
+    own = policy.access_organisation(user, tree.school1.code)
+    with django_assert_num_queries(0):
+        assert user.organisation is own
+    lao_user = User.objects.get(pk=tree.users["lao1"].pk)
+    child = policy.access_organisation(lao_user, tree.school1.code)
+    with django_assert_num_queries(1):
+        assert lao_user.organisation.code == tree.lao1.code and lao_user.organisation is not child
+    loaded = lao_user.organisation
+    assert policy.access_organisation(lao_user, tree.lao1.code) is not loaded
+    assert lao_user.organisation is loaded  # the row already in hand stays
