@@ -580,3 +580,59 @@ def test_the_audit_row_names_the_saver_and_the_lao_saved_for(tree, rnd):
     other_school_headcounts_save(lao=tree.lao2, round_=rnd, entries=entries, acting_user=user)
     log = AuditLog.objects.get(action="other_headcounts_save")
     assert (log.user, log.organisation) == (user, tree.lao2)
+
+
+def test_cells_may_be_objects_with_attributes_and_a_missing_count_is_zero(tree, rnd, lao_user):
+    from types import SimpleNamespace
+
+    entry = other_school_headcount_save(
+        school=tree.other1, round_=rnd, closed=False, acting_user=lao_user,
+        counts=[SimpleNamespace(class_level="p1", male=3), SimpleNamespace(class_level="m1", male=0, female=2)],
+    )  # fmt: skip
+    assert counts_of(tree.other1, rnd) == (False, {"p1": (3, 0), "m1": (0, 2)}) and entry.closed is False
+
+
+def test_a_closed_school_with_a_refused_cell_gets_only_that_cells_message(tree, rnd, lao_user):
+    """A refused count, level or closed flag is not counted as learners, so "closed" is not blamed as well."""
+    cases = [
+        ([{"class_level": "p1", "male": "x", "female": 0}], "9050100001.p1.male"),
+        ([{"class_level": "cdc3", "male": 1, "female": 0}], "9050100001.counts.0.class_level"),
+        (
+            [{"class_level": "p1", "male": 0, "female": 0}, {"class_level": "p1", "male": 1, "female": 0}],
+            "9050100001.counts.1.class_level",
+        ),
+    ]
+    for counts, key in cases:
+        errors = _grid_errors(tree, rnd, lao_user, {"9050100001": {"closed": True, "counts": counts}})
+        assert list(errors) == [key] and len(errors[key]) == 1, counts
+    errors = _grid_errors(
+        tree, rnd, lao_user,
+        {"9050100001": {"closed": "yes", "counts": [{"class_level": "p1", "male": 1, "female": 0}]}},
+    )  # fmt: skip
+    assert errors == {"9050100001.closed": ["Say whether the school is closed."]}
+
+
+def test_a_round_that_is_gone_is_not_open(tree, lao_user):
+    gone = Round(pk=987654)
+    with pytest.raises(DomainError) as exc:
+        other_school_headcounts_save(lao=tree.lao1, round_=gone, entries={"9050100001": {"closed": True}},
+                                     acting_user=lao_user)  # fmt: skip
+    assert exc.value.code == "round_not_open"
+
+
+def test_the_lao_row_is_locked_for_no_key_update(tree, rnd, lao_user, monkeypatch):
+    """Design.md rule 10: shared with other writers of the LAO's data, exclusive against a confirm."""
+    from django.db.models import QuerySet
+
+    asked = []
+    real = QuerySet.select_for_update
+
+    def spy(self, *args, **kwargs):
+        asked.append((self.model, args, kwargs))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", spy)
+    other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries={"9050100001": {"closed": True}},
+                                 acting_user=lao_user)  # fmt: skip
+    assert (Organisation, (), {"no_key": True}) in asked
+    assert all(kwargs == {"no_key": True} for model, _args, kwargs in asked if model is Organisation)
