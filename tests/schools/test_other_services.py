@@ -614,10 +614,14 @@ def test_a_closed_school_with_a_refused_cell_gets_only_that_cells_message(tree, 
 
 def test_a_round_that_is_gone_is_not_open(tree, lao_user):
     gone = Round(pk=987654)
-    with pytest.raises(DomainError) as exc:
+    with translation.override("en"), pytest.raises(DomainError) as exc:
         other_school_headcounts_save(lao=tree.lao1, round_=gone, entries={"9050100001": {"closed": True}},
                                      acting_user=lao_user)  # fmt: skip
     assert exc.value.code == "round_not_open"
+    assert (
+        str(exc.value.message)
+        == "The round is not open: headcounts can only be entered while a round is open."
+    )
 
 
 def test_the_lao_row_is_locked_for_no_key_update(tree, rnd, lao_user, monkeypatch):
