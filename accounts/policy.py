@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from lec.lib.errors import Forbidden, NotFound
-from schools.models import Organisation
+from schools.models import Organisation, organisation_by_code
 
 from .models import OrganisationGroupObjectPermission, OrganisationUserObjectPermission
 from .roles import ACTIONS
@@ -56,9 +56,10 @@ def _grants(user) -> dict[str, list[tuple[int, str]]]:
 
 
 def forget(user) -> None:
-    """Drop the cached grants (after they changed)."""
-    if hasattr(user, "_lec_grants"):
-        del user._lec_grants
+    """Drop the cached grants and the actions worked out from them (after they changed)."""
+    for name in ("_lec_grants", "_lec_actions"):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 def is_superuser(user) -> bool:
@@ -103,8 +104,7 @@ def visible_organisations(user) -> QuerySet[Organisation]:
 
 def access_organisation(user, code: str, action: str = "view_subtree", *, queryset=None) -> Organisation:
     """Load the organisation `code` and check `action`: 404 when absent or not visible, 403 when seen but not allowed."""
-    qs = queryset if queryset is not None else Organisation.objects.all()
-    organisation = qs.filter(code=code).first()
+    organisation = organisation_by_code(code) if queryset is None else queryset.filter(code=code).first()
     if organisation is None or not can(user, "view_subtree", organisation):
         raise NotFound()
     if action != "view_subtree" and not can(user, action, organisation):
@@ -133,7 +133,14 @@ def actions_on(user, organisation: Organisation | None) -> list[str]:
     """The actions the user may take on `organisation` (for /me and templates)."""
     if organisation is None:
         return list(ACTIONS) if is_superuser(user) else []
-    return [a for a in ACTIONS if can(user, a, organisation)]
+    if user is None:
+        return []
+    cache = getattr(user, "_lec_actions", None)  # per user object, like the grants; forget() drops both
+    if cache is None:
+        cache = user._lec_actions = {}
+    if organisation.pk not in cache:  # the menu and the page ask for the same organisation
+        cache[organisation.pk] = [a for a in ACTIONS if can(user, a, organisation)]
+    return list(cache[organisation.pk])
 
 
 def sees_full_identity(user, organisation: Organisation) -> bool:

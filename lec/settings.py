@@ -148,7 +148,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "lec.cache.RedisCache", "LOCATION": REDIS_URL}}  # Django's, one client per pool
 else:
     # Per process. It holds the national totals' per-province parts (their counters are in PostgreSQL then,
     # lec.lib.generations): 76 provinces × 5 parts × 2 shapes must not be culled at the default 300 entries.
