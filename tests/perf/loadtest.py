@@ -375,7 +375,8 @@ def summarise_profile(path: str, out, top: int = 25) -> None:
 def run_locust(args, env, data_file, work: Path, users: int, wait: str, seconds: int, step: str) -> dict:
     wmin, wmax = wait.split(",")
     lenv = dict(env, LEC_LOADTEST_DATA=str(data_file), LEC_LOADTEST_MAX_REQUESTS=str(args.max_requests),
-                LEC_WAIT_MIN=wmin, LEC_WAIT_MAX=wmax)  # fmt: skip
+                LEC_WAIT_MIN=wmin, LEC_WAIT_MAX=wmax,
+                LEC_LOADTEST_STEP="".join(c for c in step if c.isdigit()) or "0")  # fmt: skip
     prefix = str(work / f"locust{step}")
     subprocess.run(
         [str(VENV_BIN / "locust"), "-f", str(ROOT / "tests/perf/locustfile.py"), "--headless",

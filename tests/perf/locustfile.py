@@ -21,6 +21,8 @@ SESSION_COOKIE = DATA.get("session_cookie", "sessionid")
 _lock = threading.Lock()
 _pools = {k: itertools.cycle(DATA[k]) for k in ("institutions", "laos", "provinces")}
 _sent = itertools.count(1)
+_user_ids = itertools.count()
+STEP = int(os.environ.get("LEC_LOADTEST_STEP", "0"))
 
 
 @events.request.add_listener
@@ -94,7 +96,11 @@ class InstitutionStaff(_Officer):
     @task(2)
     def add_learner(self):
         self.n += 1
-        nid = _national_id(f"{DATA['tag']:03d}{self.me['index'] % 1000:03d}{self.n % 10000:04d}")
+        # unique per run (tag), saturation step, simulated user and request: a step's new locust process and two
+        # users of one institution never repeat an identity (a 409 identity_active_elsewhere is an error here)
+        if not hasattr(self, "uid"):
+            self.uid = next(_user_ids)
+        nid = _national_id(f"{DATA['tag'] % 100:02d}{STEP % 10}{self.uid % 1000:03d}{self.n % 10000:04d}")
         body = dict(self.me["learner"], national_id=nid)
         r = self.api("POST", f"/api/v1/organisations/{self.me['code']}/learners", self.me["token"], "learner create",
                      body)  # fmt: skip
