@@ -536,6 +536,12 @@ def test_a_new_rounds_save_leaves_the_previous_rounds_entry_and_its_versions_alo
     colleague = UserFactory(username="somsri", organisation=tree.lao1)
     entries2 = {"9050100001": {"closed": False, "counts": [{"class_level": "p1", "male": 3, "female": 3}]}}
     other_school_headcounts_save(lao=tree.lao1, round_=rnd, entries=entries2, acting_user=colleague)
+    older = make_round(
+        year=2567, term=1, state="closed"
+    )  # an entry of another round, written after this one's
+    OtherSchoolEntry.objects.create(
+        round=older, school=tree.other1, lao=tree.lao1, closed=True, entered_by=lao_user
+    )
     errors = _grid_errors(tree, rnd, lao_user, entries, versions=opened)
     assert errors["9050100001.closed"][0].startswith("somsri saved this school's numbers (6 learners)")
 
