@@ -745,3 +745,40 @@ def test_a_pending_request_for_one_scope_does_not_block_the_other(tree, rnd):
     request(tree, rnd, "lao1", scope="learners")
     req = request(tree, rnd, "lao1", scope="other_schools")
     assert req.state == "pending" and UnlockRequest.objects.filter(state="pending").count() == 2
+
+
+@pytest.mark.parametrize(("blockers", "cut"), [(10, False), (11, True)])
+def test_blockers_are_cut_only_past_ten(tree, rnd, blockers, cut):
+    from tests.factories import org
+
+    for i in range(blockers - 1):  # school3 is the first
+        org("school", tree.lao2, code=f"10503009{i:02d}")
+    exc = refused("children_not_confirmed", confirm, tree, rnd, "lao2")
+    assert len(exc.extra["blockers"]) == blockers
+    assert str(exc.message).endswith(" …") is cut
+
+
+def test_a_confirmation_of_an_earlier_round_does_not_count_in_this_one(tree, rnd):
+    from tests.factories import RoundFactory
+
+    earlier = RoundFactory(academic_year=2568, term=2, state="closed")
+    Confirmation.objects.create(round=earlier, organisation=tree.school1, scope="learners", state="confirmed")
+    refused("not_confirmed", unlock, tree, rnd, "lao1", "school1")
+    assert confirm(tree, rnd, "school1").round_id == rnd.pk
+    assert Confirmation.objects.filter(organisation=tree.school1).count() == 2
+
+
+def test_transitions_lock_the_parent_and_the_organisation_for_no_key_update(tree, rnd, monkeypatch):
+    """Design.md rule 10: both rows FOR NO KEY UPDATE (shared with learner writes, exclusive against a confirm)."""
+    from django.db.models import QuerySet
+
+    locked = []
+    real = QuerySet.select_for_update
+
+    def spy(self, *args, **kwargs):
+        locked.append((self.model.__name__, kwargs))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", spy)
+    confirm(tree, rnd, "school1")
+    assert locked[:2] == [("Organisation", {"no_key": True}), ("Organisation", {"no_key": True})]
