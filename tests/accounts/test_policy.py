@@ -176,3 +176,26 @@ def test_access_keeps_the_users_own_organisation_loaded_but_never_a_child_or_ove
     loaded = lao_user.organisation
     assert policy.access_organisation(lao_user, tree.lao1.code) is not loaded
     assert lao_user.organisation is loaded  # the row already in hand stays
+
+
+def test_access_through_a_queryset_finds_the_code_in_it(tree):
+    from schools.models import Organisation
+
+    schools = Organisation.objects.filter(kind="school")
+    user = tree.users["lao1"]
+    assert policy.access_organisation(user, tree.school1.code, queryset=schools) == tree.school1
+    with pytest.raises(NotFound):
+        policy.access_organisation(user, tree.cdc1.code, queryset=schools)
+
+
+def test_forget_drops_the_actions_worked_out_from_the_grants_too(tree):
+    from django.contrib.auth.models import Permission
+
+    from accounts.models import OrganisationUserObjectPermission
+
+    user = tree.users["lao1"]
+    assert policy.actions_on(user, tree.lao2) == []
+    perm = Permission.objects.get(codename="view_subtree", content_type__app_label="schools")
+    OrganisationUserObjectPermission.objects.create(user=user, permission=perm, content_object=tree.lao2)
+    policy.forget(user)
+    assert policy.actions_on(user, tree.lao2) == ["view_subtree"]
