@@ -16,7 +16,9 @@ APPS = ("accounts", "schools", "students", "confirmations", "budget")
 def extract(root: Path = ROOT) -> None:
     python = sys.executable
     manage = str(root / "manage.py")
-    ignores = [arg for app in (*APPS, "tests", ".venv", "staticfiles", "mutants") for arg in ("-i", f"{app}/*")]
+    ignores = [
+        arg for app in (*APPS, "tests", ".venv", "staticfiles", "mutants") for arg in ("-i", f"{app}/*")
+    ]
     base = [python, manage, "makemessages", "-l", "th", "--no-obsolete"]
     subprocess.run([*base, *ignores], cwd=root, check=True, capture_output=True)
     for app in APPS:

@@ -148,7 +148,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "lec.cache.RedisCache", "LOCATION": REDIS_URL}}  # Django's, one client per pool
+    # Django's Redis cache, one client per connection pool (lec/cache.py)
+    CACHES = {"default": {"BACKEND": "lec.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # Per process. It holds the national totals' per-province parts (their counters are in PostgreSQL then,
     # lec.lib.generations): 76 provinces × 5 parts × 2 shapes must not be culled at the default 300 entries.
