@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lec.lib import plain_sql
 from lec.lib.errors import FileProblems, Forbidden
 from schools.models import Kind, Organisation
 
@@ -254,72 +255,21 @@ def token_user(raw: str) -> tuple[User, ApiToken] | None:
     """The live token with this secret and its user (with the user's organisation), or None. One plain query
     instead of an ORM select_related: every API request pays it, and the ORM's Python side cost more than
     PostgreSQL did (issue 16)."""
-    from django.db import connection
-
-    sql, models, converters = _token_query()
-    with connection.cursor() as cur:
-        cur.execute(sql, [hash_token(raw), timezone.now()])
-        row = cur.fetchone()
-    if row is None:
+    t, u, o = (plain_sql.table(m) for m in (ApiToken, User, Organisation))
+    found = plain_sql.select(
+        ((ApiToken, "t"), (User, "u"), (Organisation, "o")),
+        f"FROM {t} t JOIN {u} u ON u.id = t.user_id LEFT JOIN {o} o ON o.id = u.organisation_id "
+        "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s",
+        [hash_token(raw), timezone.now()],
+    )
+    if not found:
         return None
-    row = list(row)
-    for i, convert in converters:
-        row[i] = convert(row[i])
-    objs, i = [], 0
-    for model, names in models:
-        values = row[i : i + len(names)]
-        i += len(names)
-        objs.append(None if values[0] is None else model.from_db(connection.alias, names, values))
-    token, user, organisation = objs
+    token, user, organisation = found[0]
     User.organisation.field.set_cached_value(user, organisation)
     ApiToken.user.field.set_cached_value(token, user)
     if not user.is_active:
         return None
     return user, token
-
-
-_TOKEN_QUERY: list = []
-
-
-def _token_query():
-    """The SQL, [(model, attnames)] in column order, and [(column index, converter)]: the conversions the ORM
-    applies to values from the database (aware datetimes on SQLite, JSON, …), so the instances are the ORM's.
-    Built once per process."""
-    if _TOKEN_QUERY:
-        return _TOKEN_QUERY[0]
-    from django.db import connection
-
-    q = connection.ops.quote_name
-    parts = [(ApiToken, "t"), (User, "u"), (Organisation, "o")]
-    models, converters, cols = [], [], []
-    for model, alias in parts:
-        fields = model._meta.concrete_fields
-        models.append((model, [f.attname for f in fields]))
-        for field in fields:
-            col = field.get_col(alias)
-            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if found:
-                converters.append((len(cols), _converter(found, col)))
-            cols.append(f"{alias}.{q(field.column)}")
-    sql = (
-        f"SELECT {', '.join(cols)} FROM {q(ApiToken._meta.db_table)} t "
-        f"JOIN {q(User._meta.db_table)} u ON u.id = t.user_id "
-        f"LEFT JOIN {q(Organisation._meta.db_table)} o ON o.id = u.organisation_id "
-        "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
-    )
-    _TOKEN_QUERY.append((sql, models, converters))
-    return _TOKEN_QUERY[0]
-
-
-def _converter(functions, col):
-    from django.db import connection
-
-    def convert(value):
-        for function in functions:
-            value = function(value, col, connection)
-        return value
-
-    return convert
 
 
 def audit(

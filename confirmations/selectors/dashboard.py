@@ -9,12 +9,12 @@ from django.db import connection
 from django.db.models import Count, Q
 
 from accounts.models import User
+from lec.lib import plain_sql as plain
 from schools.models import Kind, Organisation, OtherSchoolCount, OtherSchoolEntry, Round
 from students.models import LearnerCount
 
 from .. import totals
 from ..models import Confirmation, ConfirmationEvent, HeadcountSnapshot, Scope, UnlockRequest
-from . import plain
 from .participation import CONFIRMED, INSTITUTIONS, blockers, scopes_of
 
 OPEN = Confirmation.State.OPEN

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.models import User
+from lec.lib import plain_sql as plain
 from schools.models import Kind, Organisation, OtherSchoolEntry, Round
 
 from ..models import Action, Confirmation, ConfirmationEvent, Notification, Scope, UnlockRequest
-from . import plain
 from .dashboard import dashboard
 from .participation import INSTITUTIONS, blockers
 

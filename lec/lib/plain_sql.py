@@ -1,8 +1,9 @@
-"""Model instances from one plain, parameterised SQL query, for the few reads every dashboard request makes (issue
+"""Model instances from one plain, parameterised SQL query, for the few reads every request makes (issue
 16): the ORM's Python side (building the queryset, compiling it, instantiating through its iterator) cost more
 CPU than PostgreSQL spent on these small queries. The instances are the ORM's own: every concrete column, the
 converters the ORM applies to values from the database (aware datetimes and booleans on SQLite, JSON), made with
-`Model.from_db`. The same approach as accounts.services.token_user."""
+`Model.from_db`. Used by the dashboards (confirmations.selectors) and the API token lookup
+(accounts.services.token_user)."""
 
 from django.db import connection
 from django.db.models import Model
