@@ -15,7 +15,7 @@ from students.models import LearnerCount
 
 from .. import totals
 from ..models import Confirmation, ConfirmationEvent, HeadcountSnapshot, Scope, UnlockRequest
-from .participation import CONFIRMED, INSTITUTIONS, blockers, scopes_of
+from .participation import CONFIRMED, INSTITUTIONS, blockers, lao_scopes, scopes_of
 
 OPEN = Confirmation.State.OPEN
 ENTERED, MISSING = "entered", "missing"  # an other-affiliation school's entry (not a confirmation state)
@@ -142,12 +142,7 @@ def _scopes(org: Organisation, child_kinds: set) -> tuple[str, ...]:
         return scopes_of(org)
     if not org.is_active:
         return ()
-    found = []
-    if child_kinds & set(INSTITUTIONS):
-        found.append(Scope.LEARNERS)
-    if Kind.OTHER_SCHOOL in child_kinds:
-        found.append(Scope.OTHER_SCHOOLS)
-    return tuple(found)
+    return lao_scopes(child_kinds)
 
 
 def _blockers(org: Organisation, scope: str, children: list) -> list[str]:

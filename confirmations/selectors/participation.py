@@ -22,13 +22,19 @@ def scopes_of(org: Organisation) -> tuple[str, ...]:
         kinds = set(
             Organisation.objects.filter(parent=org, is_active=True).values_list("kind", flat=True).distinct()
         )
-        found = []
-        if kinds & set(INSTITUTIONS):
-            found.append(Scope.LEARNERS)
-        if Kind.OTHER_SCHOOL in kinds:
-            found.append(Scope.OTHER_SCHOOLS)
-        return tuple(found)
+        return lao_scopes(kinds)
     return ()
+
+
+def lao_scopes(child_kinds: set[str]) -> tuple[str, ...]:
+    """An active LAO's scopes from the kinds of its active children: learners if it has schools or CDCs,
+    other_schools if it has other-affiliation schools."""
+    found = []
+    if child_kinds & set(INSTITUTIONS):
+        found.append(Scope.LEARNERS)
+    if Kind.OTHER_SCHOOL in child_kinds:
+        found.append(Scope.OTHER_SCHOOLS)
+    return tuple(found)
 
 
 def confirmed_exists(round_, scope, field="pk"):
