@@ -6,7 +6,7 @@ from django.db.models import Count, Q, Sum
 
 from accounts import policy
 from accounts.services import audit
-from lec.lib import levels
+from lec.lib import levels, plain_sql
 from lec.lib.errors import Forbidden, NotFound
 from lec.lib.thai import clean_text
 from schools.models import Kind, Organisation, subtree_q
@@ -160,7 +160,7 @@ def identity_search(user, organisation: Organisation, value: str) -> list[Learne
 def live_counts(organisation: Organisation) -> dict:
     """Live active learners per class level × gender over the subtree, from the counter table."""
     if organisation.is_institution:  # every roster page: one plain query (issue 16)
-        found = _plain(
+        found = plain_sql.rows(
             f"SELECT class_level, gender, SUM(count) FROM {LearnerCount._meta.db_table}"
             " WHERE organisation_id = %s AND count > 0 GROUP BY class_level, gender",
             [organisation.pk],
@@ -187,21 +187,11 @@ def live_counts(organisation: Organisation) -> dict:
     }
 
 
-def _plain(sql: str, params: list, *, model) -> list[tuple]:
-    """Rows of a plain query on the database the router reads `model` from: for the few small reads every page
-    makes, whose ORM building and compiling cost more than PostgreSQL's answer."""
-    from django.db import connections, router
-
-    with connections[router.db_for_read(model)].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def rooms_of(organisation: Organisation) -> list[str]:
     """The rooms of an institution's active learners, in order (the roster's room filter)."""
     if not organisation.is_institution:
         return []
-    found = _plain(
+    found = plain_sql.rows(
         f"SELECT DISTINCT room FROM {Learner._meta.db_table}"
         " WHERE organisation_id = %s AND status = %s AND room <> '' ORDER BY room",
         [organisation.pk, Status.ACTIVE.value],

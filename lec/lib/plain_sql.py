@@ -72,6 +72,16 @@ def select(parts: tuple[tuple[type[Model], str], ...], rest: str, params: list) 
     return out
 
 
+def rows(sql: str, params: list, *, model: type[Model]) -> list[tuple]:
+    """The rows of a plain query, on the database the router reads `model` from (a small read every page makes,
+    where tuples are all the caller needs)."""
+    from django.db import connections, router
+
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def datetime_param(value):
     """A datetime as the ORM passes it to this database (naive UTC text on SQLite)."""
     return connection.ops.adapt_datetimefield_value(value)

@@ -76,14 +76,6 @@ def _letters(n: int) -> str:
     return out
 
 
-def _letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def _xml_text(value: str) -> str:
     return _XML_BAD.sub("", value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
