@@ -5,7 +5,7 @@
 
 haproxy :8080 → web1 :8081, web2 :8082 (gunicorn, LEC_ENV=production); Celery worker1, worker2 and one beat;
 PostgreSQL primary = the server on :5432 (database lec_cluster); a streaming hot standby on :5433 made by
-pg_basebackup into var/cluster/replica; Redis of its own on :6380 with AOF on. Every part writes
+pg_basebackup into var/cluster/replica (as root: ~postgres/lec-cluster/<checkout>/replica, which the postgres user can reach); Redis of its own on :6380 with AOF on. Every part writes
 var/cluster/NAME.pid and var/cluster/NAME.log; each web node and worker runs in var/cluster/NAME/ with its own
 TMPDIR and MEDIA_ROOT. Starting twice starts nothing twice; stopping leaves the :5432 server running.
 """
@@ -228,14 +228,27 @@ def ensure_primary() -> None:
         log(f"created database {DBNAME}")
 
 
+def standby_var() -> Path:
+    """The standby's data, socket and log directory: under the checkout, except when run as root. Then the standby
+    runs as the postgres user, who cannot reach a checkout inside a private directory (`mktemp -d` makes it 0700,
+    as a CI clone may be); it lives in that user's home instead, one directory per checkout."""
+    if os.geteuid() != 0:
+        return VAR
+    import hashlib
+    import pwd
+
+    home = Path(pwd.getpwnam("postgres").pw_dir)
+    return home / "lec-cluster" / hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]
+
+
 def replica_dir() -> Path:
-    return VAR / "replica"
+    return standby_var() / "replica"
 
 
 def write_replica_conf(data: Path) -> None:
     """Debian keeps postgresql.conf and pg_hba.conf outside the data directory, so the standby gets its own."""
     (data / "postgresql.conf").write_text(
-        f"port = {REPLICA_PORT}\nlisten_addresses = '{HOST}'\nunix_socket_directories = '{VAR / 'run'}'\n"
+        f"port = {REPLICA_PORT}\nlisten_addresses = '{HOST}'\nunix_socket_directories = '{standby_var() / 'run'}'\n"
         f"hot_standby = on\nhot_standby_feedback = on\nmax_connections = {psql('SHOW max_connections')}\n"
         "shared_buffers = 128MB\n"
         "max_standby_streaming_delay = 30s\nwal_receiver_status_interval = 1s\nlogging_collector = off\n"
@@ -278,10 +291,12 @@ def replica_streaming() -> bool:
 def start_replica() -> None:
     if pid_of("replica") and port_open(REPLICA_PORT):
         return
-    (VAR / "run").mkdir(exist_ok=True)
+    run_dir = standby_var() / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
-        shutil.chown(VAR / "run", "postgres", "postgres")
-    logf = VAR / "replica.log"
+        for path in (standby_var(), run_dir):
+            shutil.chown(path, "postgres", "postgres")
+    logf = standby_var() / "replica.log"
     logf.touch()
     if os.geteuid() == 0:
         shutil.chown(logf, "postgres", "postgres")
@@ -302,7 +317,7 @@ def start_replica() -> None:
             stop_replica()
             shutil.rmtree(replica_dir())
     raise SystemExit(
-        "cluster: the standby on :5433 does not stream from the primary (var/cluster/replica.log)"
+        f"cluster: the standby on :5433 does not stream from the primary ({standby_var() / 'replica.log'})"
     )
 
 
