@@ -223,8 +223,9 @@ def main(argv=None) -> int:
             results.append(Result(t.name, error=traceback.format_exc()))
     if not only or any(s in "export" for s in only):
         try:
-            results.append(run_export(ctx, args.smoke))
-            results.append(run_export(ctx, args.smoke, "xlsx"))
+            exports = 1 if args.smoke else max(1, args.repeat // 4)
+            results.append(run_export(ctx, args.smoke, repeat=exports))
+            results.append(run_export(ctx, args.smoke, "xlsx", repeat=exports))
         except Exception:
             results.append(Result("export (province)", error=traceback.format_exc()))
     if not only or any(s in "import" for s in only):

@@ -7,10 +7,9 @@ from .files import FileRefused, file_head, file_size, read_bytes, refuse_if_too_
 from .limits import HEADER_SEARCH_ROWS, MAX_BYTES, MAX_MEMBERS, MAX_RATIO, MAX_ROWS, MAX_UNPACKED
 from .responses import csv_response, export_filename, xlsx_response
 from .xlsx_read import RawRow, XlsxBook, check_zip, col_number, detect_format, dimension_rows, merges
-from .xlsx_write import FORMULA_CHARS, FORMULA_START, XLSX_CONTENT_TYPE, escape, write_xlsx
+from .xlsx_write import FORMULA_START, XLSX_CONTENT_TYPE, escape, formula_escaped, write_xlsx
 
 __all__ = [
-    "FORMULA_CHARS",
     "FORMULA_START",
     "HEADER_SEARCH_ROWS",
     "MAX_BYTES",
@@ -37,6 +36,7 @@ __all__ = [
     "escape",
     "file_head",
     "file_size",
+    "formula_escaped",
     "header_key",
     "is_blank",
     "merges",
