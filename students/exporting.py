@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import openpyxl
 from django.core.files import File
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import translation
@@ -34,6 +34,7 @@ from lec.lib.spreadsheets import (
     write_xlsx,
     xlsx_response,
 )
+from lec.lib.streamed import streamed_rows
 from lec.lib.thai import format_date_input
 from schools.models import Kind, Organisation, subtree_q
 
@@ -85,28 +86,14 @@ def learner_rows_queryset(organisation: Organisation, status: str):
     )
 
 
-# An export's query sorts a subtree's learners (a province: 35,000 rows, 20 MB) and, outside a transaction, keeps the
-# sorted result for the fetches that follow: at PostgreSQL's default work_mem (4 MB) both spill to disk and the first
-# row comes after ~190 ms instead of ~120 (docs/performance.md). The setting holds for that first fetch only.
+# An export's query sorts a subtree's learners (a province: 35,000 rows, 20 MB): at PostgreSQL's default work_mem
+# (4 MB) the sort spills to disk (docs/performance.md). Set on the export's own streaming connection only.
 EXPORT_WORK_MEM = "64MB"
 
 
 def learner_rows(qs) -> Iterator:
-    """The rows of `qs` (learner_rows_queryset), fetched 2,000 at a time, its sort given memory on PostgreSQL."""
-    rows = qs.iterator(chunk_size=2000)
-    connection = connections[qs.db]
-    if connection.vendor != "postgresql":
-        yield from rows
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET work_mem = '{EXPORT_WORK_MEM}'")
-        try:
-            first = next(rows, None)
-        finally:
-            cursor.execute("RESET work_mem")
-    if first is not None:
-        yield first
-        yield from rows
+    """The rows of `qs` (learner_rows_queryset) as PostgreSQL sends them (lec.lib.streamed)."""
+    return streamed_rows(qs, size=2000, work_mem=EXPORT_WORK_MEM)
 
 
 def _labels() -> dict:
@@ -226,8 +213,8 @@ def learners_export(
         raise invalid("format", _("Choose csv or xlsx."))
     full = sees_full_identity(acting_user, organisation)
     build = row_builder(full, fmt == "csv")
-    qs = learner_rows_queryset(organisation, status)
-    rows = (build(n, r) for n, r in enumerate(learner_rows(qs), start=1))
+    source = learner_rows(learner_rows_queryset(organisation, status))
+    rows = (build(n, r) for n, r in enumerate(source, start=1))
     detail = {
         "format": fmt,
         "filter": {"status": status, "organisation": organisation.code},
@@ -236,6 +223,7 @@ def learners_export(
     }
 
     def log(count: int, checksum: str, complete: bool = True):
+        source.close()  # a download cut off: its streaming connection goes now, not when garbage is collected
         audit(acting_user=acting_user, action="export_learners", organisation=organisation, object_ref=organisation.code,
               ip=ip, rows=count, checksum=checksum, complete=complete, **detail)  # fmt: skip
 
@@ -243,7 +231,10 @@ def learners_export(
     if fmt == "csv":
         return csv_response(name, csv_chunks(headers(organisation.kind), rows, log))
     sheet = wording.for_kind(organisation.kind, "Learners")
-    return xlsx_response(name, sheet, [headers(organisation.kind)], rows, log, text_columns=(1, 2))
+    try:
+        return xlsx_response(name, sheet, [headers(organisation.kind)], rows, log, text_columns=(1, 2))
+    finally:
+        source.close()
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -112,6 +112,9 @@ def many_learners(tree):
     Learner.objects.all().delete()
 
 
+# Committed rows (a transactional test), as in production: an export outside a transaction streams its rows on a
+# connection of its own (lec.lib.streamed); inside the test's transaction it would read through a cursor instead.
+@pytest.mark.django_db(transaction=True)
 def test_export_100000_learners(many_learners):
     tree = many_learners
     user = tree.users["lao1"]

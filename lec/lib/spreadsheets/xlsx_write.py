@@ -6,6 +6,8 @@ import re
 import zipfile
 from collections.abc import Iterable
 
+from isal import isal_zlib
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_CHARS = "=+-@\t\r"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -228,6 +230,9 @@ def write_xlsx(
         archive.writestr("xl/styles.xml", _STYLES)
         archive.writestr("xl/workbook.xml", _workbook_xml(sheet_title))
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            # ISA-L's deflate (the same format, level 1 of 0-3) in place of zlib's, before the first write: on a
+            # sheet's XML 6× faster than zlib's level 1 and 5 % smaller; a tenth of an export's CPU (issue 16).
+            sheet._compressor = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
             sheet.write(_sheet_head(len(header_rows), width).encode("utf-8"))
             writer = _RowWriter(width)
             bold = _Columns([' s="1"'] * width)
