@@ -11,7 +11,7 @@ from django.db import connection
 
 from accounts.models import AuditLog
 from students.exporting import EXPORT_WORK_MEM, escape, learner_rows, learner_rows_queryset, template_workbook
-from students.importing import learners_import
+from students.importing import SPECS, learners_import
 from students.models import Learner
 from students.services import learner_clean, learners_bulk_upsert
 from tests.conftest import require_postgres
@@ -239,3 +239,20 @@ def test_an_exports_sort_memory_is_put_back_after_its_first_fetch(tree, cut_off)
             assert len(list(rows)) == 2
         cursor.execute("SHOW work_mem")
         assert cursor.fetchone()[0] == before
+
+
+@pytest.mark.parametrize("field", ["father", "guardian", "registered_address", "current_address"])
+def test_a_learner_with_one_person_or_address_exports_it_in_its_columns(tree, api, field):
+    """Most learners have no parent, guardian or address recorded, and their rows skip those columns at once;
+    one object recorded, whichever it is, must still reach its own columns."""
+    add(tree.school1, 2)
+    value = {"first_name": "ทดสอบ"} if field in ("father", "guardian") else {"subdistrict": "ทดสอบ"}
+    Learner.objects.filter(organisation=tree.school1, first_name="ชื่อ1").update(**{field: value})
+    r = api.get(
+        f"/api/v1/organisations/{tree.school1.code}/learners/export?format=csv", tree.users["school1"]
+    )
+    head, *rows = read_csv(r)
+    sub = "first_name" if field in ("father", "guardian") else "subdistrict"
+    heading = next(s.th for s in SPECS if s.field == f"{field}.{sub}")
+    filled = {row[4]: [head[i] for i, cell in enumerate(row) if cell == "ทดสอบ"] for row in rows}
+    assert filled == {"ชื่อ0": [], "ชื่อ1": [heading]}
