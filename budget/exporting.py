@@ -12,14 +12,13 @@ from django.utils.translation import gettext as _
 
 from accounts.services import audit
 from lec.lib.errors import invalid
+from lec.lib.spreadsheets import FORMULA_START, XLSX_CONTENT_TYPE
 from schools.models import Kind, Organisation, subtree_q
 
 from . import selectors
 from .engine import ZERO, money
 from .models import Item
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LEVEL_KINDS = {"lao": (Kind.LAO,), "institution": (Kind.SCHOOL, Kind.CDC, Kind.OTHER_SCHOOL)}
 
 
