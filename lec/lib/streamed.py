@@ -27,6 +27,8 @@ def streamed_rows(queryset, size: int = 2000, work_mem: str | None = None) -> It
     connection = wrapper.Database.connect(**wrapper.get_connection_params(), autocommit=True)
     try:
         with connection.cursor() as cursor:
+            # the session's time zone as Django sets its own (a timestamptz cast to a date depends on it)
+            cursor.execute("SELECT set_config('TimeZone', %s, false)", [wrapper.timezone_name])
             if work_mem:
                 cursor.execute("SELECT set_config('work_mem', %s, false)", [work_mem])
             yield from cursor.stream(sql, params, size=size)

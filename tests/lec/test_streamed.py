@@ -6,12 +6,13 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from accounts.models import AuditLog
 from accounts.services import audit
 from lec.lib.streamed import streamed_rows
 from schools.models import Organisation
-from students.exporting import learner_rows, learner_rows_queryset
+from students.exporting import EXPORT_WORK_MEM, learner_rows, learner_rows_queryset
 from students.models import Learner
 from students.services import learner_clean, learners_bulk_upsert
 from tests.conftest import require_postgres
@@ -60,6 +61,30 @@ def test_djangos_connection_stays_free_while_a_stream_is_open(tree):
     audit(acting_user=None, action="export_learners", organisation=tree.p1, object_ref=tree.p1.code)
     assert AuditLog.objects.filter(action="export_learners").count() == 1
     rows.close()
+
+
+def test_work_mem_is_the_streams_own_and_djangos_connection_keeps_its_default(tree):
+    require_postgres()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        default = cursor.fetchone()[0]
+    assert default != EXPORT_WORK_MEM
+    setting = Organisation.objects.annotate(wm=RawSQL("current_setting('work_mem')", [])).values_list("wm")
+    rows = streamed_rows(setting, work_mem=EXPORT_WORK_MEM)
+    assert next(rows) == (EXPORT_WORK_MEM,)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == default
+    rows.close()
+
+
+def test_the_streams_time_zone_is_djangos(tree):
+    require_postgres()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW TimeZone")
+        ours = cursor.fetchone()[0]
+    setting = Organisation.objects.annotate(tz=RawSQL("current_setting('TimeZone')", [])).values_list("tz")
+    assert next(streamed_rows(setting)) == (ours,)
 
 
 def test_a_stream_stopped_early_leaves_no_session_behind(tree):

@@ -7,14 +7,12 @@ import io
 
 import openpyxl
 import pytest
-from django.db import connection
 
 from accounts.models import AuditLog
-from students.exporting import EXPORT_WORK_MEM, escape, learner_rows, learner_rows_queryset, template_workbook
+from students.exporting import escape, template_workbook
 from students.importing import SPECS, learners_import
 from students.models import Learner
 from students.services import learner_clean, learners_bulk_upsert
-from tests.conftest import require_postgres
 from tests.factories import RoundFactory
 from tests.students.helpers import learner_input
 
@@ -217,28 +215,6 @@ def test_template_marks_required_columns_and_explains_every_column_with_an_examp
     assert rows["เลขประจำตัวประชาชน"][3] == "1103700012346"
     # The example lives on the instructions sheet only: the template itself imports as an empty table.
     assert len(read_table(io.BytesIO(data), "template.xlsx").rows) == 0
-
-
-@pytest.mark.parametrize("cut_off", [False, True])
-def test_an_exports_sort_memory_is_put_back_after_its_first_fetch(tree, cut_off):
-    """On PostgreSQL the export's query runs with EXPORT_WORK_MEM for its first fetch (the sort); the connection is
-    pooled, so the setting must be back to what it was afterwards, also when the download stops after a row."""
-    require_postgres()
-    add(tree.school1, 3)
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW work_mem")
-        before = cursor.fetchone()[0]
-        assert before != EXPORT_WORK_MEM
-        rows = learner_rows(learner_rows_queryset(tree.lao1, "active"))
-        assert next(rows)[0] is not None
-        cursor.execute("SHOW work_mem")
-        assert cursor.fetchone()[0] == before
-        if cut_off:
-            rows.close()
-        else:
-            assert len(list(rows)) == 2
-        cursor.execute("SHOW work_mem")
-        assert cursor.fetchone()[0] == before
 
 
 @pytest.mark.parametrize("field", ["father", "guardian", "registered_address", "current_address"])
