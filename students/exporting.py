@@ -57,6 +57,7 @@ _COLUMNS = (
 )  # fmt: skip
 _IDX = {name: i for i, name in enumerate(_COLUMNS)}
 _JSON_COLUMNS = ("shortages", "father", "mother", "guardian", "registered_address", "current_address")
+_PEOPLE_AND_ADDRESSES = slice(_IDX["father"], len(_COLUMNS))  # the five JSON objects close the row
 
 
 def headers(kind: str | None = None) -> list[str]:
@@ -152,8 +153,6 @@ def row_builder(full_identity: bool, for_csv: bool):
         i["weight_kg"], i["height_cm"], i["family_status"], i["disadvantage"], i["disability"], i["shortages"],
     )  # fmt: skip
     loads = json.loads
-    people_and_addresses = slice(_IDX["father"], _IDX["current_address"] + 1)
-    assert _COLUMNS[people_and_addresses] == _JSON_COLUMNS[1:]  # the five JSON objects are the last columns
     no_people_or_addresses = [""] * sum(len(subs) for _idx, subs in [*person_groups, *address_groups])
     show_disability = not masking.hidden("disability", full_identity)
     dates: dict = {}  # a few thousand distinct dates among a province's learners: each formatted once
@@ -186,7 +185,7 @@ def row_builder(full_identity: bool, for_csv: bool):
             disability.get(r[i_dsb], r[i_dsb] or "") if show_disability else "",
             ", ".join([shortages.get(s, s) for s in loads(r[i_sh])]) if r[i_sh] and r[i_sh] != "[]" else "",
         ]
-        if not any(r[people_and_addresses]):  # most learners: no parent, guardian or address recorded
+        if not any(r[_PEOPLE_AND_ADDRESSES]):  # most learners: no parent, guardian or address recorded
             cells += no_people_or_addresses
             return formula_escaped(cells)
         for idx, subs in person_groups:

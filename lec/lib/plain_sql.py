@@ -5,7 +5,7 @@ converters the ORM applies to values from the database (aware datetimes and bool
 `Model.from_db`. Used by the dashboards (confirmations.selectors) and the API token lookup
 (accounts.services.token_user)."""
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Model
 
 _SELECTS: dict = {}
@@ -75,8 +75,6 @@ def select(parts: tuple[tuple[type[Model], str], ...], rest: str, params: list) 
 def rows(sql: str, params: list, *, model: type[Model]) -> list[tuple]:
     """The rows of a plain query, on the database the router reads `model` from (a small read every page makes,
     where tuples are all the caller needs)."""
-    from django.db import connections, router
-
     with connections[router.db_for_read(model)].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
